@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
+
+from promptrunner.request import PromptRequest
+from promptrunner.result import PromptResult
+
+__all__ = ["CallNext", "Middleware"]
+
+CallNext = Callable[[PromptRequest], Awaitable[PromptResult]]
+"""The rest of the chain below a middleware, ending in the transport."""
+
+
+@runtime_checkable
+class Middleware(Protocol):
+    """One layer of the chain.
+
+    A middleware may change the request, call `call_next` a bounded number of times,
+    change the result and record decisions on it. It keeps no per-call state on itself,
+    so that one runner can serve many concurrent runs. The time left is on
+    `request.deadline`, which the runner always sets.
+    """
+
+    async def __call__(self, request: PromptRequest, call_next: CallNext) -> PromptResult: ...

@@ -1,0 +1,220 @@
+"""The runner: a transport and a middleware chain, composed once, with a hard deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from promptrunner.deadline import Deadline, check_budget
+from promptrunner.errors import ConfigurationError, RunFailedError, run_error_for
+from promptrunner.middleware import CallNext, Middleware
+from promptrunner.outcome import Outcome, OutcomeCategory
+from promptrunner.request import PromptRequest
+from promptrunner.result import PromptResult
+from promptrunner.transport import Transport
+
+__all__ = ["DEADLINE_GRACE", "Runner"]
+
+logger = logging.getLogger("promptrunner.runner")
+
+DEADLINE_GRACE = 0.1
+"""Seconds the runner waits past the deadline for the chain to return its own result.
+
+Layers below (the transport's own timeout) normally end an attempt at the deadline and
+return a categorized result; this grace lets that result through. After it, the runner
+cancels the chain and waits at most `CANCEL_GRACE` more, so `run` returns within the
+budget plus `DEADLINE_GRACE + CANCEL_GRACE` (0.15 s) whatever the provider does, as long
+as the event loop is not blocked by other work.
+"""
+
+CANCEL_GRACE = 0.05
+"""Seconds the runner waits for a cancelled chain to unwind before it stops waiting."""
+
+DEFAULT_BUDGET = 60.0
+
+
+class Runner:
+    """Runs requests through an ordered middleware chain and a transport.
+
+    The first middleware in `middleware` is the outermost. The chain is composed once,
+    here; the runner keeps no per-run state, so one runner can serve concurrent runs.
+    `budget` is the default time budget of a run in seconds, used when `run` gets no
+    deadline.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        middleware: Sequence[Middleware] = (),
+        *,
+        budget: float = DEFAULT_BUDGET,
+    ) -> None:
+        if not callable(getattr(transport, "complete", None)):
+            raise ConfigurationError(
+                f"Runner needs a transport with an async complete(request) method, "
+                f"got {transport!r}; pass LiteLLMTransport() or your own Transport."
+            )
+        for position, layer in enumerate(middleware):
+            if not callable(layer):
+                raise ConfigurationError(
+                    f"Middleware at position {position} is not callable: {layer!r}; each "
+                    f"middleware is an async callable (request, call_next) -> result."
+                )
+        self.transport = transport
+        self.middleware = tuple(middleware)
+        self.budget = check_budget(budget)
+        self._chain = _compose(transport, self.middleware)
+
+    async def run(
+        self,
+        request: PromptRequest,
+        *,
+        deadline: Deadline | float | None = None,
+        raise_on_failure: bool = True,
+    ) -> PromptResult:
+        """Run one request through the chain within its deadline.
+
+        `deadline` is a shared `Deadline`, a budget in seconds, or None for the runner's
+        default budget. A failed run raises the `RunFailedError` subclass of its category,
+        unless `raise_on_failure` is false; then the failed result is returned.
+        """
+        if not isinstance(request, PromptRequest):
+            raise ConfigurationError(
+                f"Runner.run takes a PromptRequest, got {type(request).__name__}; build one "
+                f"with PromptRequest(model=..., messages=[...])."
+            )
+        started = time.monotonic()
+        run_deadline = self._resolve_deadline(deadline)
+        request = request.model_copy(update={"deadline": run_deadline})
+
+        result = await self._run_within_deadline(request, run_deadline)
+        result.duration = time.monotonic() - started
+
+        if raise_on_failure and result.outcome.is_failed:
+            raise run_error_for(result)
+        return result
+
+    def run_sync(
+        self,
+        request: PromptRequest,
+        *,
+        deadline: Deadline | float | None = None,
+        raise_on_failure: bool = True,
+    ) -> PromptResult:
+        """Run `run` on a new event loop, for callers without one."""
+        return _run_blocking(
+            self.run(request, deadline=deadline, raise_on_failure=raise_on_failure)
+        )
+
+    def _resolve_deadline(self, deadline: Deadline | float | None) -> Deadline:
+        if deadline is None:
+            return Deadline(self.budget)
+        if isinstance(deadline, Deadline):
+            return deadline
+        return Deadline(deadline)
+
+    async def _run_within_deadline(
+        self, request: PromptRequest, deadline: Deadline
+    ) -> PromptResult:
+        if deadline.expired:
+            return _failed(
+                request,
+                OutcomeCategory.BUDGET_EXHAUSTED,
+                "the deadline had passed before the run started",
+            )
+
+        chain_task = asyncio.ensure_future(self._call_chain(request))
+        try:
+            await _wait_until_done(chain_task, deadline.remaining + DEADLINE_GRACE)
+        except asyncio.CancelledError:
+            await _cancel_and_wait(chain_task)
+            raise
+
+        if not chain_task.done():
+            await _cancel_and_wait(chain_task)
+            return _failed(
+                request,
+                OutcomeCategory.TIMEOUT,
+                f"the run did not finish within its {deadline.budget:g} s budget",
+            )
+        if chain_task.cancelled():
+            return _failed(request, OutcomeCategory.CANCELLED, "the run was cancelled")
+        return chain_task.result()
+
+    async def _call_chain(self, request: PromptRequest) -> PromptResult:
+        try:
+            return await self._chain(request)
+        except RunFailedError as error:
+            # A middleware may short-circuit by raising; its result is the run's result.
+            return error.result
+
+
+def _compose(transport: Transport, middleware: Sequence[Middleware]) -> CallNext:
+    call_next: CallNext = transport.complete
+    for layer in reversed(middleware):
+        call_next = functools.partial(layer.__call__, call_next=call_next)
+    return call_next
+
+
+async def _wait_until_done(task: asyncio.Future[PromptResult], timeout: float) -> None:
+    """Wait until `task` is done or `timeout` seconds have passed, without raising."""
+    # The same as asyncio.wait({task}, timeout=timeout), in half the time per run.
+    loop = asyncio.get_running_loop()
+    waiter: asyncio.Future[None] = loop.create_future()
+
+    def wake(_: object = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    task.add_done_callback(wake)
+    timer = loop.call_later(timeout, wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        task.remove_done_callback(wake)
+
+
+async def _cancel_and_wait(task: asyncio.Future[PromptResult]) -> None:
+    task.cancel()
+    await _wait_until_done(task, CANCEL_GRACE)
+    if not task.done():
+        logger.warning(
+            "A cancelled run did not unwind within %.2f s; it is left to finish in the background.",
+            CANCEL_GRACE,
+        )
+    task.add_done_callback(_consume_outcome)
+
+
+def _consume_outcome(task: asyncio.Future[PromptResult]) -> None:
+    # Read the exception so that asyncio does not report it as never retrieved.
+    if not task.cancelled():
+        task.exception()
+
+
+def _failed(request: PromptRequest, category: OutcomeCategory, message: str) -> PromptResult:
+    return PromptResult(
+        step=request.step, model=request.model, outcome=Outcome.failed(category, message)
+    )
+
+
+def _run_blocking(coroutine: Coroutine[Any, Any, PromptResult]) -> PromptResult:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        loop_running = False
+    else:
+        loop_running = True
+
+    if loop_running:
+        coroutine.close()
+        raise ConfigurationError(
+            "Runner.run_sync was called from a running event loop; await Runner.run instead."
+        )
+    # asyncio.run is called outside the except block above: inside it, every exception
+    # the run raises would carry the RuntimeError as context, hiding litellm's real cause.
+    return asyncio.run(coroutine)
