@@ -1,0 +1,3 @@
+from promptrunner.cli import main
+
+main()

@@ -1,0 +1,122 @@
+"""A small support-reply pipeline run against the provider simulator, for `promptrunner demo`.
+
+Four AI steps share one pipeline deadline. The simulator plays a realistic mix: a fast
+classifier, a writer that responds after a short delay, a verifier whose provider hangs,
+and a summarizer whose reasoning uses up the output limit. The pipeline keeps going
+past the two failures, because each step is bounded and its failure is categorized.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from promptrunner.deadline import Deadline
+from promptrunner.request import PromptRequest
+from promptrunner.result import PromptResult
+from promptrunner.runner import Runner
+from promptrunner.transport import LiteLLMTransport
+
+__all__ = [
+    "DEMO_SCRIPT",
+    "PIPELINE_BUDGET",
+    "VERIFIER_BUDGET",
+    "DemoReport",
+    "demo_runner",
+    "run_demo",
+]
+
+PIPELINE_BUDGET = 20.0
+"""Seconds the whole demo pipeline may take."""
+
+VERIFIER_BUDGET = 1.5
+"""Seconds of the pipeline budget that the best-effort verifier may use."""
+
+CUSTOMER_EMAIL = (
+    "Hi, I was charged twice for my March invoice (INV-2291). Could you refund the "
+    "duplicate charge and tell me when it will show up? Thanks, Dana"
+)
+
+DRAFT = (
+    "Hi Dana, thanks for flagging this. I can see two charges for INV-2291 and have "
+    "refunded the duplicate today; it should reach your card within 5-7 business days. "
+    "If you would like to go through your billing together, book a call at "
+    "https://cal.example.com/support. Best, Sam"
+)
+
+DEMO_SCRIPT = {
+    "models": {
+        "demo-classifier": [{"scenario": "ok", "content": "billing"}],
+        "demo-writer": [{"scenario": "latency:0.3", "content": DRAFT}],
+        "demo-verifier": [{"scenario": "hang"}],
+        "demo-summarizer": [{"scenario": "reasoning-exhausted"}],
+    }
+}
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    """The results of the demo's steps, in order, and the reply it would send."""
+
+    results: list[PromptResult]
+    reply: str
+
+
+def demo_runner(api_base: str) -> Runner:
+    """Build the demo's runner for a simulator at `api_base`; this loads litellm."""
+    return Runner(LiteLLMTransport(api_base=api_base, api_key="sk-simulator"))
+
+
+def run_demo(
+    runner: Runner, *, on_result: Callable[[PromptResult], None] | None = None
+) -> DemoReport:
+    """Run the demo pipeline with a runner whose simulator serves `DEMO_SCRIPT`."""
+    pipeline = Deadline(PIPELINE_BUDGET)
+    results: list[PromptResult] = []
+
+    def step(request: PromptRequest, deadline: Deadline) -> PromptResult:
+        result = runner.run_sync(request, deadline=deadline, raise_on_failure=False)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    step(
+        _request(
+            "classify",
+            "demo-classifier",
+            "Classify this email as billing, technical or other. Answer with one word.",
+        ),
+        pipeline,
+    )
+    draft = step(_request("draft", "demo-writer", "Write a short, friendly reply."), pipeline)
+
+    # The verifier is best-effort: it gets its own slice of the pipeline budget, and the
+    # draft goes out unverified when it fails.
+    verifier_deadline = Deadline(min(VERIFIER_BUDGET, max(pipeline.remaining, 0.01)))
+    step(
+        _request("verify", "demo-verifier", f"Check this reply for errors:\n{draft.text}"),
+        verifier_deadline,
+    )
+    step(
+        _request(
+            "summarize",
+            "demo-summarizer",
+            "Summarize the ticket in one line.",
+            max_output_tokens=256,
+            reasoning_effort="high",
+        ),
+        pipeline,
+    )
+
+    return DemoReport(results=results, reply=draft.text)
+
+
+def _request(step: str, model: str, instruction: str, **fields: object) -> PromptRequest:
+    return PromptRequest.from_prompt(
+        f"{instruction}\n\nCustomer email:\n{CUSTOMER_EMAIL}",
+        model=f"openai/{model}",
+        system="You are a support agent for a billing product.",
+        step=step,
+        **fields,
+    )

@@ -1,0 +1,234 @@
+"""`promptrunner run`, `simulate` and `demo` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from promptrunner.cli import cli
+from promptrunner.simulator import ProviderSimulator
+from tests.test_litellm_transport import SCENARIO_OUTCOMES
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def run_args(simulator: ProviderSimulator, model: str, *extra: str) -> list[str]:
+    return [
+        "run",
+        "--api-base",
+        simulator.api_base,
+        "--api-key",
+        "sk-cli-test",
+        "--model",
+        f"openai/{model}",
+        "--max-output-tokens",
+        "64",
+        *extra,
+    ]
+
+
+@pytest.mark.parametrize(("model", "status", "category"), SCENARIO_OUTCOMES)
+def test_cli_run_json_scenario(
+    provider_simulator: ProviderSimulator, model: str, status: object, category: object
+) -> None:
+    result = invoke(
+        *run_args(provider_simulator, model, "--budget", "1", "--output", "json"), "Hello there"
+    )
+
+    output = json.loads(result.stdout)
+    assert output["outcome"]["status"] == getattr(status, "value", status)
+    assert output["outcome"]["category"] == getattr(category, "value", category)
+    assert result.exit_code == (0 if output["outcome"]["status"] != "failed" else 1)
+    for key in ("text", "data", "finish_reason", "usage", "attempts", "outcome"):
+        assert key in output
+    assert "message" in output["outcome"]
+
+
+def test_cli_run_text_prints_answer(provider_simulator: ProviderSimulator) -> None:
+    result = invoke(*run_args(provider_simulator, "sim-ok"), "Hello there")
+
+    assert result.exit_code == 0
+    assert result.stdout == "Simulated answer to: Hello there\n"
+    assert result.stderr == ""
+
+
+def test_cli_run_failure_one_line_with_hint(provider_simulator: ProviderSimulator) -> None:
+    result = invoke(*run_args(provider_simulator, "sim-truncate"), "Hello there")
+
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: failed (truncated)")
+    assert "--max-output-tokens" in result.stderr
+
+
+def test_cli_run_reads_stdin(provider_simulator: ProviderSimulator) -> None:
+    result = invoke(*run_args(provider_simulator, "sim-ok"), input="From stdin\n")
+
+    assert result.exit_code == 0
+    assert "From stdin" in result.stdout
+
+
+def test_cli_run_reads_file(provider_simulator: ProviderSimulator, tmp_path: Path) -> None:
+    prompt_file = tmp_path / "prompt.txt"
+    prompt_file.write_text("From a file", encoding="utf-8")
+
+    result = invoke(*run_args(provider_simulator, "sim-ok", "-f", str(prompt_file)))
+
+    assert result.exit_code == 0
+    assert "From a file" in result.stdout
+
+
+def test_cli_run_sends_flags(provider_simulator: ProviderSimulator) -> None:
+    result = invoke(
+        *run_args(
+            provider_simulator, "sim-ok", "--system", "Be brief.", "--reasoning-effort", "low"
+        ),
+        "Hello there",
+    )
+
+    assert result.exit_code == 0
+    body = provider_simulator.requests[0].body
+    assert body["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert body["reasoning_effort"] == "low"
+    assert body["max_tokens"] == 64
+
+
+def test_cli_run_unreachable_api_base(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    result = invoke(
+        "run",
+        "--api-base",
+        f"http://127.0.0.1:{port}/v1",
+        "--api-key",
+        "sk",
+        "--model",
+        "openai/sim-ok",
+        "--budget",
+        "5",
+        "Hello",
+    )
+
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "(network)" in result.stderr
+    assert "--api-base" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--model", "openai/sim-ok", "--budget", "abc", "Hi"], "'abc' is not a valid float"),
+        (["--model", "openai/sim-ok", "--budget", "0", "Hi"], "--budget"),
+        (["--model", "openai/sim-ok", "--max-output-tokens", "0", "Hi"], "--max-output-tokens"),
+        (["--model", "openai/sim-ok", "--reasoning-effort", "huge", "Hi"], "--reasoning-effort"),
+        (["--model", "openai/sim-ok", "--output", "xml", "Hi"], "--output"),
+        (["--model", "openai/sim-ok", "   "], "prompt is empty"),
+        (["--model", "bad model", "Hi"], "no spaces"),
+        (["--model", "no-such-model-xyz", "--api-key", "k", "Hi"], "Prefix the provider"),
+        (["--model", "openai/sim-ok", "Hi"], "OPENAI_API_KEY"),
+        (
+            ["--model", "openai/sim-ok", "--api-base", "localhost:1", "--api-key", "k", "Hi"],
+            "api_base",
+        ),
+        (["Hi"], "--model"),
+    ],
+)
+def test_cli_run_bad_usage_exit_2(args: list[str], expected: str) -> None:
+    result = invoke("run", *args)
+
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert result.stdout == ""
+
+
+def test_cli_run_prompt_and_file_rejected(tmp_path: Path) -> None:
+    prompt_file = tmp_path / "prompt.txt"
+    prompt_file.write_text("x", encoding="utf-8")
+
+    result = invoke("run", "--model", "openai/sim-ok", "-f", str(prompt_file), "Hi")
+
+    assert result.exit_code == 2
+    assert "not both" in result.stderr
+
+
+def test_cli_simulate_rejects_non_loopback_host() -> None:
+    result = invoke("simulate", "--host", "0.0.0.0")
+
+    assert result.exit_code == 2
+    assert "loopback" in result.stderr
+
+
+def test_cli_simulate_rejects_bad_script(tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text('{"models": {"m": []}}', encoding="utf-8")
+
+    result = invoke("simulate", "--script", str(script))
+
+    assert result.exit_code == 2
+    assert "'m'" in result.stderr
+
+
+def cli_environment() -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.endswith("_API_KEY")}
+    environment["PYTHONUNBUFFERED"] = "1"
+    return environment
+
+
+def test_cli_process_hang_budget_2(provider_simulator: ProviderSimulator) -> None:
+    """A real process: a hanging provider with --budget 2 fails as a timeout within 2.2 s."""
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "promptrunner",
+            *run_args(provider_simulator, "sim-hang"),
+            "--budget",
+            "2",
+            "--output",
+            "json",
+            "Hello",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=cli_environment(),
+        check=False,
+    )
+
+    output = json.loads(completed.stdout)
+    assert completed.returncode == 1
+    assert output["outcome"]["status"] == "failed"
+    assert output["outcome"]["category"] == "timeout"
+    assert output["duration"] < 2.2
+    assert completed.stderr.count("\n") == 1
+
+
+def test_cli_process_demo_runs() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "promptrunner", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=cli_environment(),
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "classify" in completed.stdout
+    assert "reasoning_exhausted" in completed.stdout
+    assert "timeout" in completed.stdout
+    assert "Reply to send" in completed.stdout
+    assert completed.stderr == ""
