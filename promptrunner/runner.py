@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Coroutine, Sequence
@@ -156,8 +155,16 @@ class Runner:
 def _compose(transport: Transport, middleware: Sequence[Middleware]) -> CallNext:
     call_next: CallNext = transport.complete
     for layer in reversed(middleware):
-        call_next = functools.partial(layer.__call__, call_next=call_next)
+        call_next = _bind(layer, call_next)
     return call_next
+
+
+def _bind(layer: Middleware, call_next: CallNext) -> CallNext:
+    # call_next is passed by position, so a middleware may name its parameter as it likes.
+    async def call(request: PromptRequest) -> PromptResult:
+        return await layer(request, call_next)
+
+    return call
 
 
 async def _wait_until_done(task: asyncio.Future[PromptResult], timeout: float) -> None:

@@ -320,3 +320,23 @@ async def test_transport_passes_litellm_stable_timeout(
     await runner.run(make_request("sim-ok", timeout=2), deadline=30)
 
     assert timeouts == [7, 2]
+
+
+async def test_transport_records_response_model(
+    provider_simulator: ProviderSimulator, api_key: str
+) -> None:
+    result = await make_runner(provider_simulator, api_key).run(make_request("sim-ok"))
+
+    assert result.attempts[0].response_model is not None
+    assert "sim-ok" in result.attempts[0].response_model
+
+
+async def test_transport_short_placeholder_key_not_redacted(
+    provider_simulator: ProviderSimulator,
+) -> None:
+    """A one-letter placeholder key is not a secret; replacing it would garble messages."""
+    runner = Runner(LiteLLMTransport(api_base=provider_simulator.api_base, api_key="k"))
+
+    result = await runner.run(make_request("sim-bad-request"), raise_on_failure=False)
+
+    assert "<redacted>" not in (result.outcome.message or "")

@@ -12,10 +12,10 @@ __all__ = ["Transport"]
 class Transport(Protocol):
     """Makes one provider call for a request and returns its normalized result.
 
-    A transport makes exactly one call per `complete` and returns a result with exactly one
-    attempt. It reports provider failures as a failed outcome instead of raising, keeps
-    within `request.deadline`, and raises only `ConfigurationError` for a request it
-    cannot send at all.
+    A transport makes one call per `complete` and returns a result with one attempt, or
+    with none when the deadline left no time to start the call. It reports provider
+    failures as a failed outcome instead of raising, keeps within `request.deadline`, and
+    raises only `ConfigurationError`, for a request it cannot send at all.
     """
 
     async def complete(self, request: PromptRequest) -> PromptResult: ...

@@ -102,6 +102,7 @@ class LiteLLMTransport:
             started_at=started_at,
             duration=duration,
             outcome=normalized.outcome,
+            response_model=normalized.model,
             finish_reason=normalized.finish_reason,
             provider_finish_reason=normalized.provider_finish_reason,
             usage=normalized.usage,
