@@ -340,3 +340,14 @@ async def test_transport_short_placeholder_key_not_redacted(
     result = await runner.run(make_request("sim-bad-request"), raise_on_failure=False)
 
     assert "<redacted>" not in (result.outcome.message or "")
+
+
+async def test_transport_reports_litellm_cost(api_key: str) -> None:
+    """For a model in litellm's local cost map, the usage carries litellm's cost."""
+    with ProviderSimulator(script={"models": {"gpt-4o-mini": ["ok"]}}) as simulator:
+        runner = make_runner(simulator, api_key)
+
+        result = await runner.run(PromptRequest.from_prompt("Hi", model="openai/gpt-4o-mini"))
+
+    assert result.usage.cost_usd is not None
+    assert result.usage.cost_usd > 0

@@ -144,8 +144,10 @@ def _decide_outcome(
 
 
 def _incomplete_reason(response: Any) -> str | None:
-    # The Responses API reports cut-off output as status "incomplete" with a reason.
-    if getattr(response, "status", None) != "incomplete":
+    # The Responses API reports cut-off output as status "incomplete" with a reason. The
+    # instance dict is read directly because a chat completion has no `status`, and a
+    # missing attribute on litellm's pydantic models is slow to look up.
+    if getattr(response, "__dict__", {}).get("status") != "incomplete":
         return None
     details = getattr(response, "incomplete_details", None)
     reason = getattr(details, "reason", None)
