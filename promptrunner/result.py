@@ -93,3 +93,18 @@ class PromptResult(BaseModel):
     @property
     def ok(self) -> bool:
         return self.outcome.is_ok
+
+    def record(self, middleware: str, name: str, **attributes: str | int | float | bool) -> None:
+        """Append a decision, such as `record("TimeoutRetry", "retried", wait_ms=250)`."""
+        self.decisions.append(Decision(middleware=middleware, name=name, attributes=attributes))
+
+    def following(self, earlier: PromptResult) -> PromptResult:
+        """Fold an earlier result of the same run into this one and return this one.
+
+        A middleware that calls the chain again uses it so that the final result keeps
+        every attempt and decision in order, and usage summed over all of them.
+        """
+        self.attempts[:0] = earlier.attempts
+        self.decisions[:0] = earlier.decisions
+        self.usage = earlier.usage + self.usage
+        return self

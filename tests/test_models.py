@@ -167,3 +167,34 @@ def test_usage_sums_cost_when_known() -> None:
 
     assert total == Usage(input_tokens=1, output_tokens=2, reasoning_tokens=3, cost_usd=0.5)
     assert (Usage() + Usage()).cost_usd is None
+
+
+def test_result_following_folds_earlier() -> None:
+    from promptrunner import Attempt, PromptResult
+
+    first_attempt = Attempt(model="a", started_at=0, duration=1, outcome=Outcome.ok())
+    second_attempt = Attempt(model="b", started_at=1, duration=1, outcome=Outcome.ok())
+    earlier = PromptResult(
+        step="s",
+        model="a",
+        outcome=Outcome.ok(),
+        usage=Usage(input_tokens=3),
+        attempts=[first_attempt],
+    )
+    earlier.record("Retry", "retried", wait_ms=100)
+    later = PromptResult(
+        step="s",
+        model="b",
+        outcome=Outcome.ok(),
+        usage=Usage(input_tokens=4),
+        attempts=[second_attempt],
+    )
+    later.record("Fallback", "used", model="b")
+
+    merged = later.following(earlier)
+
+    assert merged is later
+    assert [attempt.model for attempt in merged.attempts] == ["a", "b"]
+    assert [decision.name for decision in merged.decisions] == ["retried", "used"]
+    assert merged.decisions[0].attributes == {"wait_ms": 100}
+    assert merged.usage.input_tokens == 7
