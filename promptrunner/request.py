@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import copy
-from functools import cached_property
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     InstanceOf,
-    PositiveFloat,
     PositiveInt,
     field_validator,
 )
 
 from promptrunner._model import StrictModel
 from promptrunner.deadline import Deadline
+from promptrunner.errors import ConfigurationError
 
 __all__ = ["Message", "PromptRequest", "ReasoningEffort"]
 
@@ -43,8 +41,9 @@ RESERVED_PROVIDER_OPTIONS = {
 class Message(StrictModel):
     """One chat message in the OpenAI format that litellm takes.
 
-    `clampable` marks a message whose text a budget clamp may shorten; nothing else is
-    ever clamped. Extra keys (such as `tool_calls` or `tool_call_id`) pass through to the
+    `clampable` marks a user or assistant message whose text a budget clamp may shorten;
+    nothing else is ever clamped, and a clamp rejects a system or developer message that
+    carries the mark. Extra keys (such as `tool_calls` or `tool_call_id`) pass through to the
     provider unchanged.
     """
 
@@ -57,15 +56,7 @@ class Message(StrictModel):
 
     def to_provider(self) -> dict[str, Any]:
         """Return the message as the dict litellm sends, without promptrunner's own keys."""
-        # A new copy each time, because litellm may change the messages it is given.
-        fields, flat = self._provider_fields
-        return dict(fields) if flat else copy.deepcopy(fields)
-
-    @cached_property
-    def _provider_fields(self) -> tuple[dict[str, Any], bool]:
-        fields = self.model_dump(exclude={"clampable"}, exclude_none=True)
-        flat = all(isinstance(value, (str, int, float, bool)) for value in fields.values())
-        return fields, flat
+        return self.model_dump(exclude={"clampable"}, exclude_none=True)
 
 
 class PromptRequest(StrictModel):
@@ -84,7 +75,7 @@ class PromptRequest(StrictModel):
     max_output_tokens: PositiveInt | None = None
     reasoning_effort: ReasoningEffort | None = None
     output_schema: type[BaseModel] | None = None
-    timeout: PositiveFloat | None = None
+    timeout: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     step: str = Field(default="prompt", min_length=1)
     tags: dict[str, str] = Field(default_factory=dict)
     provider_options: dict[str, Any] = Field(default_factory=dict)
@@ -113,6 +104,8 @@ class PromptRequest(StrictModel):
         cls, prompt: str, *, model: str, system: str | None = None, **fields: Any
     ) -> PromptRequest:
         """Build a request from one user prompt and an optional system prompt."""
+        if not prompt.strip():
+            raise ConfigurationError("The prompt is empty; give some text to send.")
         messages = [] if system is None else [Message(role="system", content=system)]
         messages.append(Message(role="user", content=prompt))
         return cls(model=model, messages=messages, **fields)

@@ -146,10 +146,17 @@ class Runner:
 
     async def _call_chain(self, request: PromptRequest) -> PromptResult:
         try:
-            return await self._chain(request)
+            result = await self._chain(request)
         except RunFailedError as error:
             # A middleware may short-circuit by raising; its result is the run's result.
             return error.result
+
+        if not isinstance(result, PromptResult):
+            raise ConfigurationError(
+                f"The chain returned {type(result).__name__}, not a PromptResult; every "
+                f"middleware must return what call_next returned, or a PromptResult."
+            )
+        return result
 
 
 def _compose(transport: Transport, middleware: Sequence[Middleware]) -> CallNext:

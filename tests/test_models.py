@@ -198,3 +198,12 @@ def test_result_following_folds_earlier() -> None:
     assert [decision.name for decision in merged.decisions] == ["retried", "used"]
     assert merged.decisions[0].attributes == {"wait_ms": 100}
     assert merged.usage.input_tokens == 7
+
+
+def test_message_copy_sends_new_content() -> None:
+    message = Message(role="user", content="first", clampable=True)
+    message.to_provider()
+
+    changed = message.model_copy(update={"content": "second"})
+
+    assert changed.to_provider() == {"role": "user", "content": "second"}

@@ -236,3 +236,12 @@ def test_run_failed_error_is_root_error() -> None:
     assert issubclass(RunFailedError, PromptRunnerError)
     assert issubclass(ConfigurationError, PromptRunnerError)
     assert not issubclass(ConfigurationError, RunFailedError)
+
+
+async def test_runner_rejects_non_result_from_chain() -> None:
+    async def broken(request: PromptRequest, call_next: CallNext) -> PromptResult:
+        await call_next(request)
+        return "not a result"  # type: ignore[return-value]
+
+    with pytest.raises(ConfigurationError, match="returned str"):
+        await Runner(FakeTransport(), [broken]).run(make_request())

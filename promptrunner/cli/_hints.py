@@ -22,7 +22,7 @@ _HINTS_BY_CATEGORY = {
     OutcomeCategory.PROVIDER_ERROR: "the provider failed; try again later or another model",
     OutcomeCategory.TRUNCATED: "raise --max-output-tokens or ask for a shorter answer",
     OutcomeCategory.REASONING_EXHAUSTED: ("lower --reasoning-effort or raise --max-output-tokens"),
-    OutcomeCategory.CONTENT_FILTERED: "the provider's content filter stopped the answer",
+    OutcomeCategory.CONTENT_FILTERED: "rephrase the request, or check the content policy",
     OutcomeCategory.BUDGET_EXHAUSTED: "raise --budget",
     OutcomeCategory.CANCELLED: "the run was cancelled",
     OutcomeCategory.INVALID_OUTPUT: "the answer did not match the expected format",

@@ -170,9 +170,14 @@ class LiteLLMTransport:
         try:
             _, provider, _, _ = self._litellm.get_llm_provider(model=model, api_base=self.api_base)
         except Exception as error:
+            prefix, slash, _ = model.partition("/")
+            fix = (
+                f"{prefix!r} is not a provider litellm knows; check the spelling"
+                if slash
+                else f"prefix the provider, for example 'openai/{model}'"
+            )
             raise ConfigurationError(
-                f"Unknown model {model!r}: litellm cannot tell which provider serves it. "
-                f"Prefix the provider, for example 'openai/{model}'."
+                f"Unknown model {model!r}: litellm cannot tell which provider serves it; {fix}."
             ) from error
 
         if self._api_key is None:

@@ -101,11 +101,12 @@ def _category_and_summary(
         return OutcomeCategory.PROVIDER_ERROR, "the provider rejected the API key"
     if _any_instance(chain, (openai.NotFoundError,)):
         return OutcomeCategory.PROVIDER_ERROR, "the provider does not know this model or endpoint"
-    if _any_instance(chain, (openai.APIStatusError, httpx.HTTPStatusError)):
+    if status_code is not None:
         return OutcomeCategory.PROVIDER_ERROR, "the provider returned an error"
     return (
         OutcomeCategory.PROVIDER_ERROR,
-        f"the provider call failed with {type(chain[0]).__name__}",
+        f"the provider call failed with {type(chain[0]).__name__} before any response "
+        f"was read: {_first_line(chain[0])}",
     )
 
 
@@ -129,14 +130,21 @@ def _any_instance(chain: list[BaseException], types: tuple[type[BaseException], 
 
 
 def _status_code(chain: list[BaseException]) -> int | None:
-    # The deepest status is the one closest to the wire: the OpenAI SDK's or httpx's,
-    # rather than the one litellm sets on the exception it maps them to.
+    # Only a status from the OpenAI SDK or httpx came from the wire. litellm also sets
+    # one (500 by default) on errors raised before any request was sent, such as an
+    # argument it cannot encode, so litellm's own exception types are not read here.
     for error in reversed(chain):
+        if _raised_by_litellm(error):
+            continue
         if isinstance(error, openai.APIStatusError):
             return error.status_code
         if isinstance(error, httpx.HTTPStatusError):
             return error.response.status_code
     return None
+
+
+def _raised_by_litellm(error: BaseException) -> bool:
+    return type(error).__module__.split(".", 1)[0] == "litellm"
 
 
 def _retry_after(chain: list[BaseException]) -> float | None:
@@ -198,6 +206,11 @@ def _provider_message(chain: list[BaseException]) -> str | None:
             if isinstance(message, str) and message.strip():
                 return message.strip()
     return None
+
+
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _shorten(message: str) -> str:

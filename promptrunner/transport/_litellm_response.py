@@ -88,7 +88,7 @@ def normalize_response(response: Any, *, max_output_tokens: int | None) -> Norma
     output_limit_reached = finish_reason == "length" or (
         max_output_tokens is not None and usage.output_tokens >= max_output_tokens
     )
-    outcome = _decide_outcome(text, finish_reason, usage, output_limit_reached)
+    outcome = _decide_outcome(text, finish_reason, usage, output_limit_reached, max_output_tokens)
     return NormalizedResponse(
         text=text,
         model=getattr(response, "model", None),
@@ -119,7 +119,11 @@ def read_usage(response: Any) -> Usage:
 
 
 def _decide_outcome(
-    text: str, finish_reason: FinishReason | None, usage: Usage, output_limit_reached: bool
+    text: str,
+    finish_reason: FinishReason | None,
+    usage: Usage,
+    output_limit_reached: bool,
+    max_output_tokens: int | None,
 ) -> Outcome:
     if finish_reason == "content_filter":
         return Outcome.failed(
@@ -128,18 +132,20 @@ def _decide_outcome(
     if not output_limit_reached:
         return Outcome.ok()
 
+    limit = "the provider's" if max_output_tokens is None else f"{max_output_tokens} tokens"
     answer = visible_answer(text)
     thought = usage.reasoning_tokens > 0 or answer != text.strip()
     if len(answer) <= NEAR_EMPTY_CHARS and (thought or not answer):
         return Outcome.failed(
             OutcomeCategory.REASONING_EXHAUSTED,
-            f"reasoning used the output limit ({usage.output_tokens} tokens, "
-            f"{usage.reasoning_tokens} of them reasoning) and left "
+            f"reasoning used the output limit ({limit}; {usage.output_tokens} output "
+            f"tokens, {usage.reasoning_tokens} of them reasoning) and left "
             f"{len(answer)} characters of answer",
         )
     return Outcome.failed(
         OutcomeCategory.TRUNCATED,
-        f"the output was cut off at the output limit ({usage.output_tokens} tokens)",
+        f"the output was cut off at the output limit ({limit}; "
+        f"{usage.output_tokens} output tokens)",
     )
 
 
