@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         RunTimeoutError,
         TruncatedError,
     )
+    from promptrunner.jsonout import JsonExtractionError, extract_json
     from promptrunner.middleware import CallNext, Middleware
     from promptrunner.outcome import Outcome, OutcomeCategory, OutcomeStatus
     from promptrunner.request import Message, PromptRequest, ReasoningEffort
@@ -45,6 +46,7 @@ _EXPORTS = {
     "Decision": "promptrunner.result",
     "FinishReason": "promptrunner.result",
     "InvalidOutputError": "promptrunner.errors",
+    "JsonExtractionError": "promptrunner.jsonout",
     "LiteLLMTransport": "promptrunner.transport",
     "Message": "promptrunner.request",
     "Middleware": "promptrunner.middleware",
@@ -66,6 +68,7 @@ _EXPORTS = {
     "Transport": "promptrunner.transport",
     "TruncatedError": "promptrunner.errors",
     "Usage": "promptrunner.result",
+    "extract_json": "promptrunner.jsonout",
 }
 
 __all__ = sorted(_EXPORTS)

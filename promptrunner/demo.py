@@ -1,9 +1,11 @@
 """A small support-reply pipeline run against the provider simulator, for `promptrunner demo`.
 
-Four AI steps share one pipeline deadline. The simulator plays a realistic mix: a fast
-classifier, a writer that responds after a short delay, a verifier whose provider hangs,
-and a summarizer whose reasoning uses up the output limit. The pipeline keeps going
-past the two failures, because each step is bounded and its failure is categorized.
+Four AI steps share one pipeline deadline and the standard middleware chain. The
+simulator plays a realistic mix: a classifier that answers in JSON, a writer whose first
+call hangs (the chain retries it), a verifier whose provider hangs for good (the
+pipeline goes on with the unverified draft), and a summarizer whose reasoning uses up
+the output limit once (the chain's second attempt, with lower effort, recovers). The
+post-pass fixes the draft's em dashes and booking link whatever happens.
 """
 
 from __future__ import annotations
@@ -11,13 +13,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pydantic import BaseModel
+
 from promptrunner.deadline import Deadline
+from promptrunner.middleware.standard import standard_middleware
+from promptrunner.postprocess import booking_link_enforcer, em_dash_replacer
 from promptrunner.request import PromptRequest
 from promptrunner.result import PromptResult
 from promptrunner.runner import Runner
 from promptrunner.transport import LiteLLMTransport
 
 __all__ = [
+    "BOOKING_URL",
     "DEMO_SCRIPT",
     "PIPELINE_BUDGET",
     "VERIFIER_BUDGET",
@@ -32,26 +39,41 @@ PIPELINE_BUDGET = 20.0
 VERIFIER_BUDGET = 1.5
 """Seconds of the pipeline budget that the best-effort verifier may use."""
 
+CALL_TIMEOUT = 1.0
+"""Per-call timeout of the demo's steps, in seconds."""
+
+BOOKING_URL = "https://cal.example.com/acme/support"
+"""The one booking link the demo's replies may contain."""
+
 CUSTOMER_EMAIL = (
     "Hi, I was charged twice for my March invoice (INV-2291). Could you refund the "
     "duplicate charge and tell me when it will show up? Thanks, Dana"
 )
 
 DRAFT = (
-    "Hi Dana, thanks for flagging this. I can see two charges for INV-2291 and have "
-    "refunded the duplicate today; it should reach your card within 5-7 business days. "
+    "Hi Dana, thanks for flagging this\u2014I can see two charges for INV-2291 and have "
+    "refunded the duplicate today; it should reach your card within 5\u20137 business days. "
     "If you would like to go through your billing together, book a call at "
-    "https://cal.example.com/support. Best, Sam"
+    "https://www.cal.example.com/acme/support/?utm_source=email. Best, Sam"
 )
 
 DEMO_SCRIPT = {
     "models": {
-        "demo-classifier": [{"scenario": "ok", "content": "billing"}],
-        "demo-writer": [{"scenario": "latency:0.3", "content": DRAFT}],
+        "demo-classifier": [{"scenario": "ok", "content": '```json\n{"category": "billing"}\n```'}],
+        "demo-writer": [{"scenario": "hang"}, {"scenario": "latency:0.2", "content": DRAFT}],
         "demo-verifier": [{"scenario": "hang"}],
-        "demo-summarizer": [{"scenario": "reasoning-exhausted"}],
+        "demo-summarizer": [
+            {"scenario": "reasoning-exhausted"},
+            {"scenario": "ok", "content": "Charged twice for INV-2291; duplicate refunded."},
+        ],
     }
 }
+
+
+class Classification(BaseModel):
+    """What the classifier step returns."""
+
+    category: str
 
 
 @dataclass(frozen=True)
@@ -64,7 +86,12 @@ class DemoReport:
 
 def demo_runner(api_base: str) -> Runner:
     """Build the demo's runner for a simulator at `api_base`; this loads litellm."""
-    return Runner(LiteLLMTransport(api_base=api_base, api_key="sk-simulator"))
+    middleware = standard_middleware(
+        post_processors=[em_dash_replacer(), booking_link_enforcer(BOOKING_URL)],
+        timeout=CALL_TIMEOUT,
+        model_efforts={"openai/demo-*": ["low", "medium", "high"]},
+    )
+    return Runner(LiteLLMTransport(api_base=api_base, api_key="sk-simulator"), middleware)
 
 
 def run_demo(
@@ -81,14 +108,13 @@ def run_demo(
             on_result(result)
         return result
 
-    step(
-        _request(
-            "classify",
-            "demo-classifier",
-            "Classify this email as billing, technical or other. Answer with one word.",
-        ),
-        pipeline,
+    classify = _request(
+        "classify",
+        "demo-classifier",
+        "Classify this email as billing, technical or other.",
+        output_schema=Classification,
     )
+    step(classify, pipeline)
     draft = step(_request("draft", "demo-writer", "Write a short, friendly reply."), pipeline)
 
     # The verifier is best-effort: it gets its own slice of the pipeline budget, and the
@@ -98,16 +124,14 @@ def run_demo(
         _request("verify", "demo-verifier", f"Check this reply for errors:\n{draft.text}"),
         verifier_deadline,
     )
-    step(
-        _request(
-            "summarize",
-            "demo-summarizer",
-            "Summarize the ticket in one line.",
-            max_output_tokens=256,
-            reasoning_effort="high",
-        ),
-        pipeline,
+    summarize = _request(
+        "summarize",
+        "demo-summarizer",
+        "Summarize the ticket in one line.",
+        max_output_tokens=256,
+        reasoning_effort="high",
     )
+    step(summarize, pipeline)
 
     return DemoReport(results=results, reply=draft.text)
 

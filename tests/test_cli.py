@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from promptrunner.cli import cli
 from promptrunner.simulator import ProviderSimulator
-from tests.test_litellm_transport import SCENARIO_OUTCOMES
+from tests.test_litellm_transport import SCENARIO_OUTCOMES, scenario_budget
 
 
 def invoke(*args: str, input: str | None = None) -> Result:
@@ -39,8 +39,12 @@ def run_args(simulator: ProviderSimulator, model: str, *extra: str) -> list[str]
 def test_cli_run_json_scenario(
     provider_simulator: ProviderSimulator, model: str, status: object, category: object
 ) -> None:
+    budget = str(scenario_budget(model))
     result = invoke(
-        *run_args(provider_simulator, model, "--budget", "1", "--output", "json"), "Hello there"
+        *run_args(provider_simulator, model, "--budget", budget, "--output", "json"),
+        "--chain",
+        "none",
+        "Hello there",
     )
 
     output = json.loads(result.stdout)
@@ -137,7 +141,7 @@ def test_cli_run_unreachable_api_base(tmp_path: Path) -> None:
         (["--model", "openai/sim-ok", "--output", "xml", "Hi"], "--output"),
         (["--model", "openai/sim-ok", "   "], "prompt is empty"),
         (["--model", "bad model", "Hi"], "no spaces"),
-        (["--model", "no-such-model-xyz", "--api-key", "k", "Hi"], "Prefix the provider"),
+        (["--model", "no-such-model-xyz", "--api-key", "k", "Hi"], "prefix the provider"),
         (["--model", "openai/sim-ok", "Hi"], "OPENAI_API_KEY"),
         (
             ["--model", "openai/sim-ok", "--api-base", "localhost:1", "--api-key", "k", "Hi"],
@@ -227,8 +231,224 @@ def test_cli_process_demo_runs() -> None:
     )
 
     assert completed.returncode == 0, completed.stderr
-    assert "classify" in completed.stdout
-    assert "reasoning_exhausted" in completed.stdout
-    assert "timeout" in completed.stdout
-    assert "Reply to send" in completed.stdout
+    assert "Classification(category='billing')" in completed.stdout
+    assert "retried" in completed.stdout
+    assert "retry_skipped" in completed.stdout
+    assert "second_attempt" in completed.stdout
+    reply = completed.stdout.split("Reply to send:")[1]
+    assert "\u2014" not in reply
+    assert "book a call at https://cal.example.com/acme/support. Best" in reply
     assert completed.stderr == ""
+
+
+def test_cli_run_schema_prints_data(provider_simulator: ProviderSimulator) -> None:
+    result = invoke(
+        *run_args(provider_simulator, "sim-json-fence"),
+        "--schema",
+        "tests.cli_schemas:SimAnswer",
+        "--output",
+        "json",
+        "Hello there",
+    )
+
+    output = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert output["data"]["confidence"] == 0.9
+    assert output["data"]["answer"].startswith("Simulated answer")
+
+
+def test_cli_run_fallback_model_degraded(provider_simulator: ProviderSimulator) -> None:
+    result = invoke(
+        *run_args(provider_simulator, "sim-server-error"),
+        "--fallback-model",
+        "openai/sim-ok",
+        "--output",
+        "json",
+        "Hello there",
+    )
+
+    output = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert output["outcome"]["status"] == "degraded"
+    assert output["model"] == "openai/sim-ok"
+    assert "warning: degraded" in result.stderr
+
+
+def test_cli_run_post_process_and_booking(provider_simulator: ProviderSimulator) -> None:
+    with ProviderSimulator(
+        script={
+            "models": {
+                "dash": [
+                    {
+                        "scenario": "ok",
+                        "content": "Yes—book at https://cal.example.com/x?utm_source=a.",
+                    }
+                ]
+            }
+        }
+    ) as simulator:
+        result = invoke(
+            *run_args(simulator, "dash"),
+            "--post-process",
+            "em-dashes",
+            "--booking-url",
+            "https://cal.example.com/acme/intro",
+            "Hello there",
+        )
+
+    assert result.exit_code == 0
+    assert result.stdout == "Yes, book at https://cal.example.com/acme/intro.\n"
+
+
+def test_cli_run_step_file(provider_simulator: ProviderSimulator, tmp_path: Path) -> None:
+    step = tmp_path / "step.json"
+    step.write_text(
+        json.dumps(
+            {
+                "model": "openai/sim-json-prose",
+                "system": "Answer in JSON.",
+                "schema": "tests.cli_schemas:SimAnswer",
+                "input_budget": 2000,
+                "max_output_tokens": 100,
+            }
+        ),
+        encoding="utf-8",
+    )
+
+    result = invoke(
+        "run",
+        "--api-base",
+        provider_simulator.api_base,
+        "--api-key",
+        "sk-cli-test",
+        "--step",
+        str(step),
+        "--output",
+        "json",
+        "Hello there",
+    )
+
+    output = json.loads(result.stdout)
+    assert result.exit_code == 0
+    assert output["data"]["confidence"] == 0.9
+    assert provider_simulator.requests[0].body["max_tokens"] == 100
+    assert provider_simulator.requests[0].body["messages"][0]["content"] == "Answer in JSON."
+
+
+def test_cli_run_flag_overrides_step(provider_simulator: ProviderSimulator, tmp_path: Path) -> None:
+    step = tmp_path / "step.json"
+    step.write_text(json.dumps({"model": "openai/sim-server-error"}), encoding="utf-8")
+
+    result = invoke(*run_args(provider_simulator, "sim-ok"), "--step", str(step), "Hello there")
+
+    assert result.exit_code == 0
+    assert provider_simulator.requests[0].model == "sim-ok"
+
+
+def test_cli_run_chain_none_skips_middleware(provider_simulator: ProviderSimulator) -> None:
+    result = invoke(
+        *run_args(provider_simulator, "sim-reset+sim-ok"), "--chain", "none", "Hello there"
+    )
+
+    assert result.exit_code == 1
+    assert len(provider_simulator.requests) == 1
+
+
+def test_cli_run_standard_chain_retries(provider_simulator: ProviderSimulator) -> None:
+    result = invoke(*run_args(provider_simulator, "sim-reset+sim-ok"), "Hello there")
+
+    assert result.exit_code == 0
+    assert len(provider_simulator.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "JSON object"),
+        ('{"colour": "red"}', "colour"),
+        ('{"post_processors": ["nope"]}', "Unknown post-processor"),
+        ('{"schema": "nomodule_xyz:Thing"}', "Could not import"),
+        ('{"schema": "tests.cli_schemas"}', "package.module:ClassName"),
+    ],
+)
+def test_cli_run_bad_step_file(tmp_path: Path, content: str, expected: str) -> None:
+    step = tmp_path / "step.json"
+    step.write_text(content, encoding="utf-8")
+
+    result = invoke("run", "--model", "openai/sim-ok", "--step", str(step), "Hi")
+
+    assert result.exit_code == 2
+    assert expected in result.stderr
+
+
+def test_cli_usage_error_is_one_line() -> None:
+    result = invoke("run", "--model", "openai/sim-ok", "--budget", "abc", "Hi")
+
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: ")
+    assert "--help" in result.stderr
+
+
+def test_cli_process_usage_error_one_line() -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "promptrunner",
+            "run",
+            "--model",
+            "openai/x",
+            "--budget",
+            "-1",
+            "Hi",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=cli_environment(),
+        check=False,
+    )
+
+    assert completed.returncode == 2
+    assert completed.stderr.count("\n") == 1
+    assert completed.stdout == ""
+
+
+@pytest.mark.parametrize("budget", ["inf", "nan"])
+def test_cli_budget_not_finite_rejected(budget: str) -> None:
+    result = invoke("run", "--model", "openai/sim-ok", "--budget", budget, "Hi")
+
+    assert result.exit_code == 2
+    assert "budget" in result.stderr
+
+
+def test_cli_timeout_infinite_rejected() -> None:
+    result = invoke("run", "--model", "openai/sim-ok", "--api-key", "k", "--timeout", "inf", "Hi")
+
+    assert result.exit_code == 2
+    assert "timeout" in result.stderr
+
+
+def test_cli_stdin_not_utf8_rejected() -> None:
+    result = CliRunner().invoke(
+        cli, ["run", "--model", "openai/sim-ok"], input=b"abc \xff\xfe def", catch_exceptions=False
+    )
+
+    assert result.exit_code == 2
+    assert "not UTF-8" in result.stderr
+
+
+def test_cli_file_dash_reads_stdin(provider_simulator: ProviderSimulator) -> None:
+    result = invoke(*run_args(provider_simulator, "sim-ok", "-f", "-"), input="From a dash\n")
+
+    assert result.exit_code == 0
+    assert "From a dash" in result.stdout
+
+
+def test_cli_unknown_provider_prefix() -> None:
+    result = invoke("run", "--model", "nosuchprovider/foo", "--api-key", "k", "Hi")
+
+    assert result.exit_code == 2
+    assert "'nosuchprovider' is not a provider" in result.stderr

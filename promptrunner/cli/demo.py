@@ -10,7 +10,7 @@ from promptrunner.result import PromptResult
 
 __all__ = ["demo"]
 
-_COLUMNS = "{step:<10} {status:<9} {category:<20} {seconds:>7} {tokens:>7}  {message}"
+_COLUMNS = "{step:<10} {status:<9} {category:<20} {seconds:>7} {attempts:>8}  {decisions}"
 
 
 @click.command()
@@ -32,8 +32,8 @@ def demo() -> None:
                 status="status",
                 category="category",
                 seconds="seconds",
-                tokens="tokens",
-                message="message",
+                attempts="attempts",
+                decisions="decisions",
             )
         )
         start = time.monotonic()
@@ -52,7 +52,11 @@ def _print_row(result: PromptResult) -> None:
             status=outcome.status.value,
             category=outcome.category.value if outcome.category else "-",
             seconds=f"{result.duration:.2f}",
-            tokens=result.usage.input_tokens + result.usage.output_tokens,
-            message=outcome.message or "",
+            attempts=len(result.attempts),
+            decisions=", ".join(decision.name for decision in result.decisions) or "-",
         )
     )
+    if result.data is not None:
+        click.echo(f"{'':<10} data: {result.data!r}")
+    if outcome.message:
+        click.echo(f"{'':<10} {outcome.message}")
