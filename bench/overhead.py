@@ -21,9 +21,11 @@ import subprocess
 import sys
 import time
 import types
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 
-from promptrunner import LiteLLMTransport, PromptRequest, Runner
+from promptrunner import LiteLLMTransport, Middleware, PromptRequest, Runner
+from promptrunner.middleware import standard_middleware
+from promptrunner.postprocess import booking_link_enforcer, em_dash_replacer
 
 API_KEY = "sk-bench"
 PROMPT = "Write one sentence about tea."
@@ -33,9 +35,20 @@ TIMEOUT = 30.0
 Call = Callable[[], Awaitable[object]]
 
 
+def full_chain() -> list[Middleware]:
+    """The standard chain with every optional layer on, as a production step would run it."""
+    return standard_middleware(
+        post_processors=[em_dash_replacer(), booking_link_enforcer("https://cal.example.com/acme")],
+        input_budget=8000,
+        fallback_models=["openai/sim-ok"],
+    )
+
+
 def build_calls(api_base: str) -> dict[str, Call]:
     # The transport comes first: it imports litellm with the cost-map fetch switched off.
-    runner = Runner(LiteLLMTransport(api_base=api_base, api_key=API_KEY, timeout=TIMEOUT))
+    transport = LiteLLMTransport(api_base=api_base, api_key=API_KEY, timeout=TIMEOUT)
+    runner = Runner(transport)
+    chained = Runner(transport, full_chain())
 
     import litellm
     import openai
@@ -66,15 +79,19 @@ def build_calls(api_base: str) -> dict[str, Call]:
     async def empty_runner() -> object:
         return await runner.run(request)
 
+    async def standard_chain() -> object:
+        return await chained.run(request)
+
     return {
         "openai SDK": raw_openai,
         "bare litellm": bare_litellm,
         "runner, empty chain": empty_runner,
+        "runner, standard chain": standard_chain,
     }
 
 
-async def runner_cost_us(api_base: str, runs: int) -> float:
-    """Microseconds per run of the runner and transport code alone, over a stub litellm."""
+async def runner_cost_us(api_base: str, runs: int, middleware: Sequence[Middleware] = ()) -> float:
+    """Microseconds per run of the runner, chain and transport code, over a stub litellm."""
     transport = LiteLLMTransport(api_base=api_base, api_key=API_KEY, timeout=TIMEOUT)
     request = PromptRequest.from_prompt(PROMPT, model="openai/sim-ok", max_output_tokens=MAX_TOKENS)
     litellm = transport._litellm
@@ -93,7 +110,7 @@ async def runner_cost_us(api_base: str, runs: int) -> float:
         get_llm_provider=litellm.get_llm_provider,
         validate_environment=litellm.validate_environment,
     )
-    runner = Runner(transport)
+    runner = Runner(transport, middleware)
     for _ in range(200):
         await runner.run(request)
 
@@ -176,6 +193,7 @@ def main() -> None:
         calls = build_calls(api_base)
         timings = asyncio.run(measure(calls, arguments.calls, arguments.warm_up, arguments.block))
         own_cost_us = asyncio.run(runner_cost_us(api_base, 5000))
+        chain_cost_us = asyncio.run(runner_cost_us(api_base, 5000, full_chain()))
 
     litellm_samples = timings["bare litellm"]
     litellm_median = statistics.median(litellm_samples)
@@ -197,6 +215,10 @@ def main() -> None:
     print(
         f"\nRunner and transport code alone, over a stub litellm: {own_cost_us:.0f} us per run "
         f"({own_cost_us / (litellm_median * 1e6):.2%} of a bare litellm call's median)."
+    )
+    print(
+        f"The standard chain on top, over the same stub: {chain_cost_us:.0f} us per run, "
+        f"so the chain alone costs {chain_cost_us - own_cost_us:.0f} us per call."
     )
 
     print("\n| import | ms over an empty interpreter (median) |")
