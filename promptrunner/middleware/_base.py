@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import math
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
 from promptrunner.request import PromptRequest
 from promptrunner.result import PromptResult
 
-__all__ = ["CallNext", "Middleware"]
+__all__ = ["CallNext", "Middleware", "seconds_left"]
 
 CallNext = Callable[[PromptRequest], Awaitable[PromptResult]]
 """The rest of the chain below a middleware, ending in the transport."""
@@ -23,3 +24,9 @@ class Middleware(Protocol):
     """
 
     async def __call__(self, request: PromptRequest, call_next: CallNext) -> PromptResult: ...
+
+
+def seconds_left(request: PromptRequest) -> float:
+    """Return the seconds left on the request's deadline, or infinity without one."""
+    deadline = request.deadline
+    return math.inf if deadline is None else deadline.remaining

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from promptrunner import _tokens
 from promptrunner._tokens import TokenEncoding
 from promptrunner.errors import ConfigurationError, RunFailedError
-from promptrunner.middleware._base import CallNext
+from promptrunner.middleware._base import CallNext, seconds_left
 from promptrunner.outcome import Outcome, OutcomeCategory
 from promptrunner.request import Message, PromptRequest
 from promptrunner.result import PromptResult
@@ -126,7 +126,7 @@ class BudgetClamp:
     async def __call__(self, request: PromptRequest, call_next: CallNext) -> PromptResult:
         _check_no_clampable_instructions(request.messages)
 
-        remaining = request.deadline.remaining if request.deadline is not None else math.inf
+        remaining = seconds_left(request)
         if remaining < self.min_seconds_left:
             return self._rejected(request, remaining)
 

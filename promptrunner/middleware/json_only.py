@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -12,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from promptrunner._model import summarize_validation_error
 from promptrunner.errors import ConfigurationError
 from promptrunner.jsonout import JsonExtractionError, JsonFailureReason, extract_json
-from promptrunner.middleware._base import CallNext
+from promptrunner.middleware._base import CallNext, seconds_left
 from promptrunner.outcome import Outcome, OutcomeCategory, OutcomeStatus
 from promptrunner.request import Message, PromptRequest
 from promptrunner.result import PromptResult
@@ -133,7 +132,7 @@ class JsonOnly:
         if not self.reask or result.outcome.category is not OutcomeCategory.INVALID_OUTPUT:
             return False
         needed = sum(attempt.duration for attempt in result.attempts)
-        remaining = request.deadline.remaining if request.deadline is not None else math.inf
+        remaining = seconds_left(request)
         if remaining < needed:
             result.record(
                 "JsonOnly",

@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from promptrunner.errors import ConfigurationError
-from promptrunner.middleware._base import CallNext
+from promptrunner.middleware._base import CallNext, seconds_left
 from promptrunner.outcome import Outcome, OutcomeCategory, OutcomeStatus
 from promptrunner.request import PromptRequest
 from promptrunner.result import PromptResult
@@ -68,7 +68,7 @@ class ModelFallback:
         for model in self.models:
             if model == request.model:
                 continue
-            remaining = request.deadline.remaining if request.deadline is not None else math.inf
+            remaining = seconds_left(request)
             if remaining < self.min_seconds_left:
                 result.record(
                     "ModelFallback",

@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from promptrunner.errors import ConfigurationError
-from promptrunner.middleware._base import CallNext
+from promptrunner.middleware._base import CallNext, seconds_left
 from promptrunner.middleware._reasoning import (
     EFFORT_ORDER,
     EffortTable,
@@ -65,7 +65,7 @@ class ReasoningDowngrade:
 
         effective: ReasoningEffort | None = requested
         reasons = []
-        remaining = request.deadline.remaining if request.deadline is not None else math.inf
+        remaining = seconds_left(request)
         accepted = self.efforts.accepted(request.model)
         if remaining < self.short_time:
             lowered = lower_effort(requested, accepted)

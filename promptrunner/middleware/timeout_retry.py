@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
 
 from promptrunner.errors import ConfigurationError
-from promptrunner.middleware._base import CallNext
+from promptrunner.middleware._base import CallNext, seconds_left
 from promptrunner.outcome import OutcomeCategory, OutcomeStatus
 from promptrunner.request import PromptRequest
 from promptrunner.result import PromptResult
@@ -115,7 +115,7 @@ class TimeoutRetry:
         if wait is None:
             return None
 
-        remaining = request.deadline.remaining if request.deadline is not None else math.inf
+        remaining = seconds_left(request)
         if remaining < wait + self.min_attempt_seconds:
             result.record(
                 "TimeoutRetry",

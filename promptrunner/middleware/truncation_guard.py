@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from promptrunner.errors import ConfigurationError
-from promptrunner.middleware._base import CallNext
+from promptrunner.middleware._base import CallNext, seconds_left
 from promptrunner.middleware._reasoning import EffortTable, lower_effort
 from promptrunner.outcome import Outcome, OutcomeCategory, OutcomeStatus
 from promptrunner.request import PromptRequest, ReasoningEffort
@@ -83,7 +83,7 @@ class TruncationGuard:
             return first
 
         needed = sum(attempt.duration for attempt in first.attempts)
-        remaining = request.deadline.remaining if request.deadline is not None else math.inf
+        remaining = seconds_left(request)
         if remaining < needed:
             first.record(
                 "TruncationGuard",
