@@ -308,6 +308,27 @@ async def test_within_budget_records_nothing() -> None:
     assert decision_names(result) == []
 
 
+async def test_small_input_skips_encoding() -> None:
+    """An input whose UTF-8 size fits the budget cannot exceed it in tokens: no encode."""
+    encoding = CountingEncoding(O200K)
+    request = make_request(clampable(document(3)))
+
+    await sent_request(BudgetClamp(input_budget=1_000_000, encoding=encoding), request)
+
+    assert encoding.encoded == []
+
+
+async def test_near_budget_input_is_counted() -> None:
+    """Above the byte bound the input is encoded, even when its tokens then fit."""
+    encoding = CountingEncoding(O200K)
+    text = document(3)
+    request = make_request(clampable(text))
+
+    await sent_request(BudgetClamp(input_budget=len(text) // 2, encoding=encoding), request)
+
+    assert encoding.encoded != []
+
+
 async def test_exactly_at_budget_untouched() -> None:
     text = document(3)
     request = make_request(Message(role="system", content=SYSTEM_PROMPT), clampable(text))

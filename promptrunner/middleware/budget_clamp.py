@@ -130,6 +130,9 @@ class BudgetClamp:
         if remaining < self.min_seconds_left:
             return self._rejected(request, remaining)
 
+        if _token_upper_bound(request.messages, self.per_message_overhead) <= self.input_budget:
+            return await call_next(request)
+
         encoding, estimate = self._encoding_for(request.model)
         if _total_chars(request.messages) > _THREAD_MIN_CHARS:
             clamp = await asyncio.to_thread(self._clamp, request.messages, encoding)
@@ -411,6 +414,16 @@ def _replace_texts(
         fields["content"] = content
         replaced[message_index] = Message.model_validate(fields)
     return replaced
+
+
+def _token_upper_bound(messages: list[Message], per_message_overhead: int) -> int:
+    # Every BPE token stands for at least one byte, so the UTF-8 size bounds the count
+    # from above: an input that fits in bytes fits in tokens, and needs no encode.
+    total = 0
+    for message in messages:
+        total += per_message_overhead + len((message.name or "").encode())
+        total += sum(len(text.encode()) for _, text in _tokens.text_parts(message.content))
+    return total
 
 
 def _total_chars(messages: list[Message]) -> int:

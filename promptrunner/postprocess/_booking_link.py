@@ -91,6 +91,11 @@ def booking_link_enforcer(
     schemeless = schemeless_url_start(target.host for target in targets)
 
     def enforce_canonical_booking_link_bound(text: str) -> str:
+        # A link can only match when its host, lower-cased, occurs in the lower-cased text.
+        lowered = text.lower()
+        if not any(target.host in lowered for target in targets):
+            return text
+
         for _ in range(_MAX_PASSES):
             rewritten = _rewrite_links(text, canonical_url, targets, schemeless)
             if rewritten == text:

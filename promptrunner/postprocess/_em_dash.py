@@ -114,6 +114,10 @@ def em_dash_replacer(
 
 
 def _replace_dash_units(text: str, replacement: str, treat_spaced_en_dash: bool) -> str:
+    # Only a unit that contains an em dash, or a spaced en dash, is ever rewritten.
+    if "\u2014" not in text and not (treat_spaced_en_dash and "\u2013" in text):
+        return text
+
     unit_pattern = _UNIT_WITH_EN if treat_spaced_en_dash else _UNIT_EM_ONLY
     spans = find_spans(text)
 
