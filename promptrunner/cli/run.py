@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import click
 
@@ -149,7 +149,6 @@ def run(
     try:
         if budget is not None:
             check_budget(budget)
-        step = load_step(step_file) if step_file is not None else StepSettings()
         flags = {
             "model": model,
             "system": system,
@@ -160,16 +159,10 @@ def run(
             "input_budget": input_budget,
             "schema_path": schema_path,
         }
-        settings = step.model_copy(
-            update={key: value for key, value in flags.items() if value is not None}
-        )
-        if fallback_models:
-            settings.fallback_models = list(fallback_models)
-        extra_processors: list[str | dict[str, str]] = list(post_processors)
+        processors: list[str | dict[str, Any]] = list(post_processors)
         if booking_url is not None:
-            extra_processors.append({"name": "booking-link", "canonical_url": booking_url})
-        if extra_processors:
-            settings.post_processors = extra_processors
+            processors.append({"name": "booking-link", "canonical_url": booking_url})
+        settings = _merge_settings(step_file, flags, list(fallback_models), processors)
 
         request = _build_request(text, settings)
         middleware = _build_chain(settings) if chain == "standard" else []
@@ -186,6 +179,22 @@ def run(
     _print_result(result, output)
     if result.outcome.status is OutcomeStatus.FAILED:
         sys.exit(1)
+
+
+def _merge_settings(
+    step_file: Path | None,
+    flags: dict[str, Any],
+    fallback_models: list[str],
+    post_processors: list[str | dict[str, Any]],
+) -> StepSettings:
+    """Read the step file, if any, and let every flag that was given override it."""
+    settings = load_step(step_file) if step_file is not None else StepSettings()
+    given = {key: value for key, value in flags.items() if value is not None}
+    if fallback_models:
+        given["fallback_models"] = fallback_models
+    if post_processors:
+        given["post_processors"] = post_processors
+    return settings.model_copy(update=given)
 
 
 def _build_request(text: str, settings: StepSettings) -> PromptRequest:

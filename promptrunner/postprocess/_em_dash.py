@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 
@@ -36,6 +37,7 @@ _CLOSING = frozenset(")]}\u201d\u2019\u00bb\u203a|")
 # Quotes and emphasis markers, which open or close depending on their neighbours.
 _EITHER_WAY = frozenset("\"'*_~")
 _LINE_BREAKS = "\r\n"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def replace_em_dashes_with_comma_space(
@@ -120,12 +122,14 @@ def _replace_dash_units(text: str, replacement: str, treat_spaced_en_dash: bool)
 
     unit_pattern = _UNIT_WITH_EN if treat_spaced_en_dash else _UNIT_EM_ONLY
     spans = find_spans(text)
+    line_starts = [0] + [line_break.end() for line_break in _LINE_BREAK.finditer(text)]
 
     pieces: list[str] = []
     copied = 0
     for gap_start, gap_end in gaps_between(spans, 0, len(text)):
         for unit in unit_pattern.finditer(text, gap_start, gap_end):
-            rewritten = _rewrite_unit(text, unit.start(), unit.end(), replacement)
+            line_start = line_starts[bisect.bisect_right(line_starts, unit.start()) - 1]
+            rewritten = _rewrite_unit(text, line_start, unit.start(), unit.end(), replacement)
             if rewritten is None:
                 continue
             pieces.append(text[copied : unit.start()])
@@ -168,9 +172,8 @@ def _replacement_problem(replacement: str) -> str | None:
     return None
 
 
-def _rewrite_unit(text: str, start: int, end: int, replacement: str) -> str | None:
+def _rewrite_unit(text: str, line_start: int, start: int, end: int, replacement: str) -> str | None:
     """Return the text that replaces the dash unit `text[start:end]`, or None to keep it."""
-    line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
     if _LINE_PREFIX.fullmatch(text, line_start, start):
         return None
     if end == len(text) or text[end] in _LINE_BREAKS:

@@ -60,6 +60,9 @@ _START = re.compile(
 _ALWAYS_TRIMMED = frozenset("?!.,:;*_~\"'")
 _CLOSING_BRACKETS = {")": "(", "]": "[", "}": "{"}
 _TITLE_DELIMITERS = {'"': '"', "'": "'", "(": ")"}
+# Deeper nesting ends a link destination, as in the cmark reference parser, so that text
+# full of `](` and `(` takes linear time.
+_MAX_PAREN_DEPTH = 32
 
 
 def find_spans(text: str, *, extra_url_start: re.Pattern[str] | None = None) -> list[Span]:
@@ -215,6 +218,8 @@ class _BacktickRuns:
     def __init__(self, text: str, start: int, end: int) -> None:
         self.text = text
         self.end = end
+        blank_lines = _BLANK_LINE.finditer(text, start, end)
+        self.blank_line_starts = [match.start() for match in blank_lines]
         matches = _BACKTICKS.finditer(text, start, end)
         self.runs = [(match.start(), match.end()) for match in matches]
         self.starts = [run_start for run_start, _ in self.runs]
@@ -236,8 +241,10 @@ class _BacktickRuns:
         if length == 0:
             return None
 
-        blank_line = _BLANK_LINE.search(self.text, run_end, self.end)
-        limit = blank_line.start() if blank_line is not None else self.end
+        next_blank_line = bisect.bisect_left(self.blank_line_starts, run_end)
+        limit = self.end
+        if next_blank_line < len(self.blank_line_starts):
+            limit = self.blank_line_starts[next_blank_line]
         closers = self.by_length.get(length, [])
         position = bisect.bisect_left(closers, run_end)
         if position < len(closers) and closers[position] < limit:
@@ -329,6 +336,8 @@ def _scan_bare_destination(text: str, start: int, limit: int) -> int | None:
             break
         if character == "(":
             depth += 1
+            if depth > _MAX_PAREN_DEPTH:
+                return None
         elif character == ")":
             if depth == 0:
                 break
