@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 from promptrunner.request import PromptRequest
 from promptrunner.result import PromptResult
 
-__all__ = ["CallNext", "Middleware", "seconds_left"]
+__all__ = ["CallNext", "Middleware", "has_time_to_repeat", "seconds_left"]
 
 CallNext = Callable[[PromptRequest], Awaitable[PromptResult]]
 """The rest of the chain below a middleware, ending in the transport."""
@@ -30,3 +30,25 @@ def seconds_left(request: PromptRequest) -> float:
     """Return the seconds left on the request's deadline, or infinity without one."""
     deadline = request.deadline
     return math.inf if deadline is None else deadline.remaining
+
+
+def has_time_to_repeat(
+    request: PromptRequest, result: PromptResult, *, middleware: str, skipped: str
+) -> bool:
+    """Tell whether the time left covers as long as `result`'s attempts took.
+
+    When it does not, the `skipped` decision is recorded on `result` with the numbers.
+    """
+    needed = sum(attempt.duration for attempt in result.attempts)
+    remaining = seconds_left(request)
+    if remaining >= needed:
+        return True
+
+    result.record(
+        middleware,
+        skipped,
+        reason="deadline",
+        needed_ms=round(needed * 1000),
+        remaining_ms=round(remaining * 1000),
+    )
+    return False

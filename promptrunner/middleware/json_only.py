@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from promptrunner._model import summarize_validation_error
 from promptrunner.errors import ConfigurationError
 from promptrunner.jsonout import JsonExtractionError, JsonFailureReason, extract_json
-from promptrunner.middleware._base import CallNext, seconds_left
+from promptrunner.middleware._base import CallNext, has_time_to_repeat
 from promptrunner.outcome import Outcome, OutcomeCategory, OutcomeStatus
 from promptrunner.request import Message, PromptRequest
 from promptrunner.result import PromptResult
@@ -131,18 +131,7 @@ class JsonOnly:
     def _should_reask(self, result: PromptResult, request: PromptRequest) -> bool:
         if not self.reask or result.outcome.category is not OutcomeCategory.INVALID_OUTPUT:
             return False
-        needed = sum(attempt.duration for attempt in result.attempts)
-        remaining = seconds_left(request)
-        if remaining < needed:
-            result.record(
-                "JsonOnly",
-                "reask_skipped",
-                reason="deadline",
-                needed_ms=round(needed * 1000),
-                remaining_ms=round(remaining * 1000),
-            )
-            return False
-        return True
+        return has_time_to_repeat(request, result, middleware="JsonOnly", skipped="reask_skipped")
 
 
 def _look_up_mode(model: str) -> str:

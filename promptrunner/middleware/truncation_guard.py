@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from promptrunner.errors import ConfigurationError
-from promptrunner.middleware._base import CallNext, seconds_left
+from promptrunner.middleware._base import CallNext, has_time_to_repeat
 from promptrunner.middleware._reasoning import EffortTable, lower_effort
 from promptrunner.outcome import Outcome, OutcomeCategory, OutcomeStatus
 from promptrunner.request import PromptRequest, ReasoningEffort
@@ -82,16 +82,9 @@ class TruncationGuard:
             first.record("TruncationGuard", "second_attempt_skipped", reason="nothing_to_change")
             return first
 
-        needed = sum(attempt.duration for attempt in first.attempts)
-        remaining = seconds_left(request)
-        if remaining < needed:
-            first.record(
-                "TruncationGuard",
-                "second_attempt_skipped",
-                reason="deadline",
-                needed_ms=round(needed * 1000),
-                remaining_ms=round(remaining * 1000),
-            )
+        if not has_time_to_repeat(
+            request, first, middleware="TruncationGuard", skipped="second_attempt_skipped"
+        ):
             return first
 
         second = await call_next(retry)
