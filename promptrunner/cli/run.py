@@ -93,7 +93,7 @@ DEFAULT_BUDGET = 120.0
 @click.option(
     "--schema",
     "schema_path",
-    help="Pydantic model the answer must match, as package.module:ClassName; the "
+    help="Pydantic model the response must match, as package.module:ClassName; the "
     "validated JSON is printed as data.",
 )
 @click.option(
@@ -101,11 +101,11 @@ DEFAULT_BUDGET = 120.0
     "post_processors",
     multiple=True,
     type=click.Choice(sorted(POST_PROCESSORS)),
-    help="Post-processor to run on the answer text; repeat for more, in order.",
+    help="Post-processor to run on the response text; repeat for more, in order.",
 )
 @click.option(
     "--booking-url",
-    help="Canonical booking URL: links to its host in the answer are rewritten to it.",
+    help="Canonical booking URL: links to its host in the response are rewritten to it.",
 )
 @click.option(
     "--chain",
