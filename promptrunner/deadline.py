@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 
+from promptrunner._checks import is_finite_number
 from promptrunner.errors import ConfigurationError
 
 __all__ = ["Deadline", "check_budget"]
@@ -60,7 +60,7 @@ def check_budget(budget: object) -> float:
     """Return `budget` as seconds, or raise `ConfigurationError` if it is not a valid budget."""
     if isinstance(budget, bool) or not isinstance(budget, (int, float)):
         raise ConfigurationError(f"A time budget is a number of seconds, got {budget!r}.")
-    if not math.isfinite(budget) or budget <= 0:
+    if not is_finite_number(budget) or budget <= 0:
         raise ConfigurationError(
             f"A time budget must be a finite number of seconds above 0, got {budget!r}."
         )

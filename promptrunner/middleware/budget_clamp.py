@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from promptrunner import _tokens
+from promptrunner._checks import is_finite_number, is_whole_number
 from promptrunner._tokens import TokenEncoding
 from promptrunner.errors import ConfigurationError, RunFailedError
 from promptrunner.middleware._base import CallNext, seconds_left
@@ -85,17 +86,17 @@ class BudgetClamp:
         marker: str = DEFAULT_MARKER,
         boundary_window: float = DEFAULT_BOUNDARY_WINDOW,
     ) -> None:
-        if not _is_whole_number(input_budget) or input_budget <= 0:
+        if not is_whole_number(input_budget) or input_budget <= 0:
             raise ConfigurationError(
                 f"BudgetClamp input_budget must be a whole number of tokens above 0, "
                 f"got {input_budget!r}."
             )
-        if not _is_finite_number(min_seconds_left) or min_seconds_left < 0:
+        if not is_finite_number(min_seconds_left) or min_seconds_left < 0:
             raise ConfigurationError(
                 f"BudgetClamp min_seconds_left must be a finite number of seconds of 0 or "
                 f"more, got {min_seconds_left!r}."
             )
-        if not _is_whole_number(per_message_overhead) or per_message_overhead < 0:
+        if not is_whole_number(per_message_overhead) or per_message_overhead < 0:
             raise ConfigurationError(
                 f"BudgetClamp per_message_overhead must be a whole number of tokens of 0 or "
                 f"more, got {per_message_overhead!r}."
@@ -104,7 +105,7 @@ class BudgetClamp:
             raise ConfigurationError(
                 f"BudgetClamp marker must be a string (use '' for no marker), got {marker!r}."
             )
-        if not _is_finite_number(boundary_window) or not 0 <= boundary_window <= 1:
+        if not is_finite_number(boundary_window) or not 0 <= boundary_window <= 1:
             raise ConfigurationError(
                 f"BudgetClamp boundary_window must be a share of the text between 0 and 1, "
                 f"got {boundary_window!r}."
@@ -446,11 +447,3 @@ def _resolve_override(encoding: str | TokenEncoding | None) -> TokenEncoding | N
             f"None to choose by model, got {encoding!r}."
         )
     return encoding
-
-
-def _is_whole_number(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_finite_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

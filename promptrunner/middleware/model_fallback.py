@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 
+from promptrunner._checks import is_finite_number
 from promptrunner.errors import ConfigurationError
 from promptrunner.middleware._base import CallNext, seconds_left
 from promptrunner.outcome import Outcome, OutcomeCategory, OutcomeStatus
@@ -45,11 +45,7 @@ class ModelFallback:
             raise ConfigurationError(
                 f"ModelFallback models must be a list of litellm model names, got {models!r}."
             )
-        if (
-            isinstance(min_seconds_left, bool)
-            or not isinstance(min_seconds_left, (int, float))
-            or not (math.isfinite(min_seconds_left) and min_seconds_left >= 0)
-        ):
+        if not is_finite_number(min_seconds_left) or min_seconds_left < 0:
             raise ConfigurationError(
                 f"ModelFallback min_seconds_left must be seconds of 0 or more, "
                 f"got {min_seconds_left!r}."

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
+from promptrunner._checks import is_finite_number
 from promptrunner.errors import ConfigurationError
 from promptrunner.middleware._base import CallNext, seconds_left
 from promptrunner.middleware._reasoning import (
@@ -24,8 +24,8 @@ class ReasoningDowngrade:
 
     The effort is the request's `reasoning_effort`, or `effort` when the request sets
     none. With less than `short_time` seconds left on the deadline it is lowered by one
-    level. It is then fitted to what the model accepts: a model without reasoning gets no
-    reasoning option at all (instead of a failed call), and a model that accepts only some
+    level. It is then fitted to what the model accepts. A model without reasoning gets no
+    reasoning option at all, instead of a failed call. A model that accepts only some
     values gets the nearest one, so a downgrade stops at the weakest value it accepts.
     `model_efforts` maps model-name patterns to accepted efforts, ahead of litellm's
     model map (see `EffortTable`).
@@ -45,11 +45,7 @@ class ReasoningDowngrade:
             raise ConfigurationError(
                 f"Unknown reasoning effort {effort!r}; use one of {', '.join(EFFORT_ORDER)}."
             )
-        if (
-            isinstance(short_time, bool)
-            or not isinstance(short_time, (int, float))
-            or not (math.isfinite(short_time) and short_time >= 0)
-        ):
+        if not is_finite_number(short_time) or short_time < 0:
             raise ConfigurationError(
                 f"ReasoningDowngrade short_time must be seconds of 0 or more, got {short_time!r}."
             )

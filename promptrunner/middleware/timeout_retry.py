@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 from collections.abc import Awaitable, Callable
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result, stop_after_attempt
 
+from promptrunner._checks import is_finite_number
 from promptrunner.errors import ConfigurationError
 from promptrunner.middleware._base import CallNext, seconds_left
 from promptrunner.outcome import OutcomeCategory, OutcomeStatus
@@ -173,8 +173,6 @@ def _check_jitter(jitter: object) -> tuple[float, float]:
 
 
 def _is_positive_number(value: object, *, allow_zero: bool = False) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    if not math.isfinite(value):
+    if not is_finite_number(value):
         return False
     return value >= 0 if allow_zero else value > 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+from promptrunner._checks import is_finite_number, is_whole_number
 from promptrunner.errors import ConfigurationError
 from promptrunner.middleware._base import CallNext, has_time_to_repeat
 from promptrunner.middleware._reasoning import EffortTable, lower_effort
@@ -45,19 +46,13 @@ class TruncationGuard:
         lower_effort: bool = True,
         model_efforts: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
-        if (
-            isinstance(output_factor, bool)
-            or not isinstance(output_factor, (int, float))
-            or not 1.0 <= output_factor <= MAX_OUTPUT_FACTOR
-        ):
+        if not is_finite_number(output_factor) or not 1.0 <= output_factor <= MAX_OUTPUT_FACTOR:
             raise ConfigurationError(
                 f"TruncationGuard output_factor must be a number from 1 to "
                 f"{MAX_OUTPUT_FACTOR:g}, got {output_factor!r}."
             )
         if max_output_tokens is not None and (
-            isinstance(max_output_tokens, bool)
-            or not isinstance(max_output_tokens, int)
-            or max_output_tokens <= 0
+            not is_whole_number(max_output_tokens) or max_output_tokens <= 0
         ):
             raise ConfigurationError(
                 f"TruncationGuard max_output_tokens must be a positive int or None, "
