@@ -36,7 +36,7 @@ Call = Callable[[], Awaitable[object]]
 
 
 def full_chain() -> list[Middleware]:
-    """The standard chain with every optional layer on, as a production step would run it."""
+    """Build the standard chain with every optional layer on, as a production step runs it."""
     return standard_middleware(
         post_processors=[em_dash_replacer(), booking_link_enforcer("https://cal.example.com/acme")],
         input_budget=8000,

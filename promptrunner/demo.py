@@ -71,7 +71,7 @@ DEMO_SCRIPT = {
 
 
 class Classification(BaseModel):
-    """What the classifier step returns."""
+    """The classifier step's verdict."""
 
     category: str
 

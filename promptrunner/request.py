@@ -41,8 +41,8 @@ RESERVED_PROVIDER_OPTIONS = {
 class Message(StrictModel):
     """One chat message in the OpenAI format that litellm takes.
 
-    `clampable` marks a user or assistant message whose text a budget clamp may shorten;
-    nothing else is ever clamped, and a clamp rejects a system or developer message that
+    `clampable` marks a user or assistant message whose text a budget clamp may shorten.
+    Nothing else is ever clamped, and a clamp rejects a system or developer message that
     carries the mark. Extra keys (such as `tool_calls` or `tool_call_id`) pass through to the
     provider unchanged.
     """

@@ -40,7 +40,7 @@ class Usage(BaseModel):
 class Attempt(BaseModel):
     """One transport call: its timing, what the provider returned, and how it ended.
 
-    `model` is the model requested and `response_model` the one the provider says answered.
+    `model` is the model requested and `response_model` the one the provider reported.
     `started_at` is the wall-clock start (seconds since the epoch); `duration` is in seconds.
     `output_limit_reached` is true when the provider stopped at the output ceiling, whatever
     finish reason it reported. `retry_after` is the provider's Retry-After in seconds.

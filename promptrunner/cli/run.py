@@ -189,12 +189,12 @@ def _merge_settings(
 ) -> StepSettings:
     """Read the step file, if any, and let every flag that was given override it."""
     settings = load_step(step_file) if step_file is not None else StepSettings()
-    given = {key: value for key, value in flags.items() if value is not None}
+    overrides = {key: value for key, value in flags.items() if value is not None}
     if fallback_models:
-        given["fallback_models"] = fallback_models
+        overrides["fallback_models"] = fallback_models
     if post_processors:
-        given["post_processors"] = post_processors
-    return settings.model_copy(update=given)
+        overrides["post_processors"] = post_processors
+    return settings.model_copy(update=overrides)
 
 
 def _build_request(text: str, settings: StepSettings) -> PromptRequest:

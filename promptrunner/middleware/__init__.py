@@ -9,7 +9,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from promptrunner.middleware._base import CallNext, Middleware
+from promptrunner.middleware._base import (
+    CallNext,
+    Middleware,
+    has_time_to_repeat,
+    seconds_left,
+)
 
 if TYPE_CHECKING:
     from promptrunner.middleware.budget_clamp import BudgetClamp
@@ -42,6 +47,8 @@ __all__ = [
     "ReasoningDowngrade",
     "TimeoutRetry",
     "TruncationGuard",
+    "has_time_to_repeat",
+    "seconds_left",
     "standard_middleware",
 ]
 

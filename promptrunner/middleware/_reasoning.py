@@ -1,4 +1,4 @@
-"""Which reasoning efforts a model accepts, from litellm's model map and user overrides."""
+"""The reasoning efforts each model accepts, read from litellm's model map and user overrides."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ class JsonOnly:
 
     Only requests with an `output_schema` (a pydantic model class) are changed. The
     middleware adds one short system instruction with the schema and, with
-    `provider_mode`, the provider's structured-output mode where litellm says the model
+    `provider_mode`, the provider's structured-output mode where litellm reports that the model
     supports a response schema, or its JSON mode where the model takes `response_format`.
 
     On an ok or degraded result it extracts the JSON value with `extract_json` (from
