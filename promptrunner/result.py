@@ -40,7 +40,9 @@ class Usage(BaseModel):
 class Attempt(BaseModel):
     """One transport call: its timing, what the provider returned, and how it ended.
 
-    `model` is the model requested and `response_model` the one the provider reported.
+    `model` is the model requested and `response_model` the one the provider reported;
+    `provider` is the provider that served it, as litellm names it (such as `openai`), and
+    `reasoning_effort` the effort sent with the call (None when none was sent).
     `started_at` is the wall-clock start (seconds since the epoch); `duration` is in seconds.
     `output_limit_reached` is true when the provider stopped at the output ceiling, whatever
     finish reason it reported. `retry_after` is the provider's Retry-After in seconds.
@@ -52,6 +54,8 @@ class Attempt(BaseModel):
     started_at: float
     duration: float
     outcome: Outcome
+    provider: str | None = None
+    reasoning_effort: str | None = None
     response_model: str | None = None
     finish_reason: FinishReason | None = None
     provider_finish_reason: str | None = None

@@ -57,14 +57,14 @@ class LiteLLMTransport:
         self.timeout = check_budget(timeout)
         self.provider_options = _check_provider_options(dict(provider_options or {}))
         self._litellm: ModuleType = load_litellm()
-        self._checked_models: set[str] = set()
+        self._providers: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"LiteLLMTransport(api_base={self.api_base!r}, timeout={self.timeout:g})"
 
     async def complete(self, request: PromptRequest) -> PromptResult:
         """Make one provider call for `request` within its deadline."""
-        self._check_model(request.model)
+        provider = self._check_model(request.model)
         call_timeout = request.timeout or self.timeout
         deadline = request.deadline or Deadline(call_timeout)
         timeout = deadline.clip(call_timeout)
@@ -90,18 +90,20 @@ class LiteLLMTransport:
                 f"the provider did not answer within {timeout:.2f} s",
                 error_type="TimeoutError",
             )
-            return _failed_result(request, started_at, duration, outcome)
+            return _failed_result(request, provider, started_at, duration, outcome)
         except Exception as error:
             duration = time.monotonic() - start
-            return self._result_for_exception(request, error, started_at, duration)
+            return self._result_for_exception(request, provider, error, started_at, duration)
         duration = time.monotonic() - start
 
         normalized = normalize_response(response, max_output_tokens=request.max_output_tokens)
         attempt = Attempt(
             model=request.model,
+            provider=provider,
             started_at=started_at,
             duration=duration,
             outcome=normalized.outcome,
+            reasoning_effort=request.reasoning_effort,
             response_model=normalized.model,
             finish_reason=normalized.finish_reason,
             provider_finish_reason=normalized.provider_finish_reason,
@@ -143,7 +145,12 @@ class LiteLLMTransport:
         return arguments
 
     def _result_for_exception(
-        self, request: PromptRequest, error: Exception, started_at: float, duration: float
+        self,
+        request: PromptRequest,
+        provider: str,
+        error: Exception,
+        started_at: float,
+        duration: float,
     ) -> PromptResult:
         failure = classify_exception(error)
         message = self._redact(failure.message)
@@ -152,9 +159,11 @@ class LiteLLMTransport:
         outcome = Outcome.failed(failure.category, message, error_type=failure.error_type)
         attempt = Attempt(
             model=request.model,
+            provider=provider,
             started_at=started_at,
             duration=duration,
             outcome=outcome,
+            reasoning_effort=request.reasoning_effort,
             max_output_tokens=request.max_output_tokens,
             status_code=failure.status_code,
             retry_after=failure.retry_after,
@@ -163,9 +172,11 @@ class LiteLLMTransport:
             step=request.step, model=request.model, outcome=outcome, attempts=[attempt]
         )
 
-    def _check_model(self, model: str) -> None:
-        if model in self._checked_models:
-            return
+    def _check_model(self, model: str) -> str:
+        """Check that litellm knows the model and its API key is set; return the provider."""
+        known = self._providers.get(model)
+        if known is not None:
+            return known
 
         try:
             _, provider, _, _ = self._litellm.get_llm_provider(model=model, api_base=self.api_base)
@@ -188,7 +199,8 @@ class LiteLLMTransport:
                     f"{' or '.join(missing)}, or pass api_key to LiteLLMTransport "
                     f"(--api-key on the command line)."
                 )
-        self._checked_models.add(model)
+        self._providers[model] = str(provider)
+        return self._providers[model]
 
     def _missing_api_keys(self, model: str) -> list[str]:
         try:
@@ -213,13 +225,15 @@ class LiteLLMTransport:
 
 
 def _failed_result(
-    request: PromptRequest, started_at: float, duration: float, outcome: Outcome
+    request: PromptRequest, provider: str, started_at: float, duration: float, outcome: Outcome
 ) -> PromptResult:
     attempt = Attempt(
         model=request.model,
+        provider=provider,
         started_at=started_at,
         duration=duration,
         outcome=outcome,
+        reasoning_effort=request.reasoning_effort,
         max_output_tokens=request.max_output_tokens,
     )
     return PromptResult(step=request.step, model=request.model, outcome=outcome, attempts=[attempt])
