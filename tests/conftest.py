@@ -32,3 +32,37 @@ def _no_provider_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.endswith("_API_KEY"):
             monkeypatch.delenv(name)
+
+
+POSTGRES_URL_ENV = "PROMPTRUNNER_TEST_POSTGRES_URL"
+REQUIRE_POSTGRES_ENV = "PROMPTRUNNER_REQUIRE_POSTGRES"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The URL of the PostgreSQL server for `postgres` tests.
+
+    Without `PROMPTRUNNER_TEST_POSTGRES_URL` or a server that answers, these tests skip
+    with the reason, unless `PROMPTRUNNER_REQUIRE_POSTGRES=1` (set by `.ci/run`) makes
+    that a failure.
+    """
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if not url:
+        _postgres_missing(f"{POSTGRES_URL_ENV} is not set")
+    assert url is not None
+
+    import psycopg
+
+    try:
+        psycopg.connect(
+            url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=5
+        ).close()
+    except psycopg.Error as error:
+        _postgres_missing(f"PostgreSQL at {POSTGRES_URL_ENV} does not answer: {error}")
+    return url
+
+
+def _postgres_missing(reason: str) -> None:
+    if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+        pytest.fail(f"{reason}, and {REQUIRE_POSTGRES_ENV}=1 requires PostgreSQL.", pytrace=False)
+    pytest.skip(f"{reason}; set it to a PostgreSQL URL to run the PostgreSQL tests.")

@@ -10,6 +10,7 @@ import click
 
 from promptrunner import __version__
 from promptrunner.cli.demo import demo
+from promptrunner.cli.interactions import interactions
 from promptrunner.cli.run import run
 from promptrunner.cli.simulate import simulate
 
@@ -45,6 +46,7 @@ def cli() -> None:
 cli.add_command(run)
 cli.add_command(simulate)
 cli.add_command(demo)
+cli.add_command(interactions)
 
 
 def main() -> None:

@@ -1,0 +1,423 @@
+"""SqlRecordStore: interaction records in one SQL table, on SQLite or PostgreSQL.
+
+Built on SQLAlchemy 2 Core. SQLite goes through the standard library driver and
+PostgreSQL through psycopg 3. Importing this module imports SQLAlchemy, so the package
+loads it only when a store is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.engine import URL, Dialect, Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.schema import CreateIndex, CreateTable
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_fixed
+
+from promptrunner._checks import is_whole_number
+from promptrunner._model import summarize_validation_error
+from promptrunner.errors import ConfigurationError
+from promptrunner.records._record import InteractionRecord
+from promptrunner.records._store import RecordStore, RecordStoreError, RecordStoreNotFoundError
+
+__all__ = [
+    "POSTGRES_CONNECT_TIMEOUT",
+    "SQLITE_BUSY_TIMEOUT",
+    "TABLE_NAME",
+    "SqlRecordStore",
+    "open_record_store",
+]
+
+TABLE_NAME = "promptrunner_interactions"
+
+SQLITE_BUSY_TIMEOUT = 10.0
+"""Maximum seconds a SQLite statement waits for another connection's write lock.
+
+SQLite lets one connection write at a time, so writers in other threads or processes
+wait in turn. A write that still finds the file locked after this long fails.
+"""
+
+POSTGRES_CONNECT_TIMEOUT = 10
+"""Maximum seconds to wait for a PostgreSQL connection, unless the URL sets `connect_timeout`."""
+
+_SCHEMA_LOCK_KEY = 0x7072_5F72_6563_6F72
+"""PostgreSQL advisory lock key that serializes creating the table across processes."""
+
+_WAL_SWITCH_RETRY_DELAY = 0.05
+"""Seconds between two tries to switch a new SQLite file to WAL mode while it is busy."""
+
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+"""SQLITE_BUSY and SQLITE_LOCKED, the primary result codes of a locked database."""
+
+_MAX_REASON_CHARS = 500
+"""Maximum length of a database error's text inside a `RecordStoreError` message."""
+
+_ACCEPTED_FORMS = (
+    "give a SQLite file path, a sqlite:///PATH URL, or a postgresql://USER@HOST/DATABASE URL"
+)
+
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+
+
+class _UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored in UTC and read back in UTC.
+
+    PostgreSQL stores it as `timestamp with time zone`. SQLite has no such type, so the
+    UTC wall time is stored as ISO text, which sorts and compares in time order.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = value.astimezone(timezone.utc)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+_metadata = sa.MetaData()
+
+_table = sa.Table(
+    TABLE_NAME,
+    _metadata,
+    sa.Column(
+        "id",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("recorded_at", _UtcDateTime, nullable=False),
+    sa.Column("step", sa.Text, nullable=False),
+    sa.Column("model", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("category", sa.Text),
+    sa.Column("error_message", sa.Text),
+    sa.Column("latency_ms", sa.Double, nullable=False),
+    sa.Column("input_tokens", sa.BigInteger, nullable=False),
+    sa.Column("output_tokens", sa.BigInteger, nullable=False),
+    sa.Column("reasoning_tokens", sa.BigInteger, nullable=False),
+    sa.Column("cost_usd", sa.Double),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("requested_effort", sa.Text),
+    sa.Column("effective_effort", sa.Text),
+    sa.Column("trace_id", sa.String(32)),
+    sa.Index(f"ix_{TABLE_NAME}_recorded_at", "recorded_at"),
+    sa.Index(f"ix_{TABLE_NAME}_step_recorded_at", "step", "recorded_at"),
+)
+
+_record_columns = [_table.c[name] for name in InteractionRecord.model_fields]
+
+
+class SqlRecordStore:
+    """Interaction records in the `promptrunner_interactions` table of one database.
+
+    `url_or_engine` is a SQLite file path, a `sqlite:///PATH` URL, a `postgresql://` or
+    `postgresql+psycopg://` URL, or a SQLAlchemy `Engine` for SQLite or PostgreSQL. A
+    store built from a path or URL owns its engine and disposes of it in `close`. An
+    engine passed in is used as it is and stays open.
+
+    The table and its indexes are created by the first `write` and never by `query`, so
+    a reader needs no CREATE privilege. With `must_exist=True`, a missing SQLite file
+    raises `RecordStoreNotFoundError` instead of being created. Database failures raise
+    `RecordStoreError`, whose message hides the password.
+    """
+
+    def __init__(
+        self, url_or_engine: str | os.PathLike[str] | URL | Engine, *, must_exist: bool = False
+    ) -> None:
+        if isinstance(url_or_engine, Engine):
+            _check_dialect(url_or_engine.url)
+            self._engine = url_or_engine
+            self._owns_engine = False
+        else:
+            url = _database_url(url_or_engine, must_exist=must_exist)
+            self._engine = _create_engine(url)
+            self._owns_engine = True
+
+        self.location = self._engine.url.render_as_string(hide_password=True)
+        """The database URL, with the password hidden."""
+        self._table_ready = False
+
+    def __repr__(self) -> str:
+        return f"SqlRecordStore({self.location!r})"
+
+    def write(self, records: Sequence[InteractionRecord]) -> None:
+        """Insert the records in one transaction with one executemany statement."""
+        if not records:
+            return
+        rows = [record.model_dump() for record in records]
+
+        try:
+            self._prepare_table(create=True)
+            with self._engine.begin() as connection:
+                connection.execute(_table.insert(), rows)
+        except SQLAlchemyError as error:
+            raise self._store_error(f"write {len(rows)} records to", error) from error
+
+    def query(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        step: str | None = None,
+        limit: int | None = None,
+    ) -> list[InteractionRecord]:
+        """Return the records with `since <= recorded_at < until`, newest first.
+
+        Raises `ConfigurationError` for a time without a time zone or a negative limit.
+        """
+        _check_query(since, until, limit)
+        statement = sa.select(*_record_columns).order_by(
+            _table.c.recorded_at.desc(), _table.c.id.desc()
+        )
+        if since is not None:
+            statement = statement.where(_table.c.recorded_at >= since)
+        if until is not None:
+            statement = statement.where(_table.c.recorded_at < until)
+        if step is not None:
+            statement = statement.where(_table.c.step == step)
+        if limit is not None:
+            statement = statement.limit(limit)
+
+        try:
+            if not self._prepare_table(create=False):
+                return []
+            with self._engine.connect() as connection:
+                rows = connection.execute(statement).mappings().all()
+        except SQLAlchemyError as error:
+            raise self._store_error("read records from", error) from error
+
+        try:
+            return [InteractionRecord.model_validate(dict(row)) for row in rows]
+        except (ValidationError, ConfigurationError) as error:
+            reason = (
+                summarize_validation_error(error)
+                if isinstance(error, ValidationError)
+                else str(error)
+            )
+            raise RecordStoreError(
+                f"{TABLE_NAME} in {self.location} contains an invalid row ({reason}); "
+                f"fix or delete that row."
+            ) from error
+
+    def close(self) -> None:
+        """Dispose of the engine's connections if this store created the engine."""
+        if self._owns_engine:
+            self._engine.dispose()
+
+    def _prepare_table(self, *, create: bool) -> bool:
+        """Return whether the table exists, after creating it when `create` is true."""
+        if self._table_ready:
+            return True
+
+        with self._engine.begin() as connection:
+            exists = sa.inspect(connection).has_table(TABLE_NAME)
+            if not exists and create:
+                _create_table(connection)
+                exists = True
+
+        self._table_ready = exists
+        return exists
+
+    def _store_error(self, action: str, error: SQLAlchemyError) -> RecordStoreError:
+        return RecordStoreError(f"Could not {action} {self.location}: {_describe(error)}")
+
+
+def open_record_store(target: str | os.PathLike[str], *, must_exist: bool = False) -> RecordStore:
+    """Open the store that `target` names, without connecting yet.
+
+    A filesystem path or a `sqlite:///PATH` URL opens a SQLite file, and its directory
+    must exist. A `postgresql://` or `postgresql+psycopg://` URL opens PostgreSQL through
+    psycopg 3. Anything else raises `ConfigurationError`. With `must_exist=True`, a
+    missing SQLite file raises `RecordStoreNotFoundError` and is not created.
+    """
+    return SqlRecordStore(target, must_exist=must_exist)
+
+
+def _create_table(connection: sa.Connection) -> None:
+    """Create the table and indexes unless they exist, safe when processes race."""
+    if connection.dialect.name == "postgresql":
+        # Sessions that run CREATE TABLE IF NOT EXISTS at the same moment can still fail
+        # (UniqueViolation on pg_type_typname_nsp_index, or DuplicateTable, seen on
+        # PostgreSQL 15), so they take turns. The lock is released when the transaction ends.
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_SCHEMA_LOCK_KEY)))
+    connection.execute(CreateTable(_table, if_not_exists=True))
+    for index in _table.indexes:
+        connection.execute(CreateIndex(index, if_not_exists=True))
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, hide_parameters=True
+        )
+        sa.event.listen(engine, "connect", _configure_sqlite_connection)
+        return engine
+
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT
+    return sa.create_engine(
+        url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
+    )
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:
+    # WAL lets readers work while one process writes. synchronous=NORMAL is safe in WAL
+    # mode: a crash of the process loses nothing, but a power loss may lose the last commits.
+    cursor = dbapi_connection.cursor()
+    try:
+        retrying = Retrying(
+            stop=stop_after_delay(SQLITE_BUSY_TIMEOUT),
+            wait=wait_fixed(_WAL_SWITCH_RETRY_DELAY),
+            retry=retry_if_exception(_is_sqlite_busy),
+            reraise=True,
+        )
+        retrying(_enable_wal, cursor)
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    # WAL mode is stored in the file, so only the first connection to a new file switches.
+    # The switch needs an exclusive lock, and SQLite reports a busy file at once instead
+    # of waiting for the busy timeout, so the caller retries.
+    (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+    if str(mode).lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
+
+
+def _is_sqlite_busy(error: BaseException) -> bool:
+    if not isinstance(error, sqlite3.OperationalError):
+        return False
+    # NOTE: Python 3.10 has no sqlite_errorcode, so there every OperationalError of the
+    # switch is retried until SQLITE_BUSY_TIMEOUT.
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is None or code & 0xFF in _SQLITE_BUSY_CODES
+
+
+def _database_url(target: str | os.PathLike[str] | URL, *, must_exist: bool) -> URL:
+    """Turn a path or URL into a SQLAlchemy URL for the SQLite or psycopg driver."""
+    if isinstance(target, os.PathLike):
+        return _sqlite_url(Path(os.fspath(target)), must_exist=must_exist)
+    if isinstance(target, URL):
+        url, redacted = target, _hide_password(target)
+    elif not isinstance(target, str):
+        raise ConfigurationError(
+            f"Invalid record store {target!r} of type {type(target).__name__}; {_ACCEPTED_FORMS}."
+        )
+    elif not target.strip():
+        raise ConfigurationError(f"The record store is empty; {_ACCEPTED_FORMS}.")
+    elif "://" not in target:
+        return _sqlite_url(Path(target.strip()).expanduser(), must_exist=must_exist)
+    else:
+        redacted = _redact(target.strip())
+        try:
+            url = sa.make_url(target.strip())
+        except ArgumentError as error:
+            raise ConfigurationError(
+                f"Invalid record store URL {redacted!r}; {_ACCEPTED_FORMS}."
+            ) from error
+
+    backend = url.get_backend_name()
+    if backend == "sqlite" and url.drivername in ("sqlite", "sqlite+pysqlite"):
+        if not url.database or url.database == ":memory:" or "mode" in url.query:
+            raise ConfigurationError(
+                f"Invalid record store {redacted!r}: an in-memory SQLite database is lost when "
+                f"the process ends; {_ACCEPTED_FORMS}."
+            )
+        return _sqlite_url(Path(url.database).expanduser(), must_exist=must_exist)
+    if backend in ("postgresql", "postgres") and url.drivername in (
+        "postgresql",
+        "postgres",
+        "postgresql+psycopg",
+    ):
+        return url.set(drivername="postgresql+psycopg")
+
+    raise ConfigurationError(
+        f"Unsupported record store {redacted!r}; {_ACCEPTED_FORMS} (PostgreSQL goes through "
+        f"psycopg 3)."
+    )
+
+
+def _sqlite_url(path: Path, *, must_exist: bool) -> URL:
+    path = path.absolute()
+    if path.is_dir():
+        raise ConfigurationError(
+            f"The record store {path} is a directory; give the path of a SQLite file in it, "
+            f"such as {path / 'promptrunner-records.sqlite3'}."
+        )
+    if must_exist and not path.exists():
+        raise RecordStoreNotFoundError(
+            f"No record store at {path}: the file does not exist, so no records were "
+            f"written there yet.",
+            str(path),
+        )
+    if not path.parent.is_dir():
+        raise ConfigurationError(
+            f"Cannot create the record store {path}: the directory {path.parent} does not "
+            f"exist. Create it, or choose a file in an existing directory."
+        )
+    return URL.create("sqlite", database=str(path))
+
+
+def _check_dialect(url: URL) -> None:
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"SqlRecordStore supports SQLite and PostgreSQL engines, got one for "
+            f"{_hide_password(url)!r}; {_ACCEPTED_FORMS}."
+        )
+
+
+def _check_query(since: datetime | None, until: datetime | None, limit: int | None) -> None:
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.utcoffset() is None:
+            raise ConfigurationError(
+                f"query {name}={value.isoformat()} has no time zone; pass an aware datetime "
+                f"such as datetime.now(timezone.utc)."
+            )
+    if limit is not None and not (is_whole_number(limit) and limit >= 0):
+        raise ConfigurationError(f"query limit must be a whole number of 0 or more, got {limit!r}.")
+
+
+def _describe(error: SQLAlchemyError) -> str:
+    """Return the driver's message for a database error on one line, bounded in length."""
+    cause = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    text = ""
+    for line in str(cause).splitlines():
+        line = " ".join(line.split())
+        if line and text:
+            # psycopg puts its advice on a second line, which becomes a sentence of its own.
+            text += (" " if text[-1] in ".?!:;" else ". ") + line
+        elif line:
+            text = line
+    text = text or type(cause).__name__
+    if len(text) > _MAX_REASON_CHARS:
+        text = text[: _MAX_REASON_CHARS - 1] + "\u2026"
+    return _redact(text)
+
+
+def _hide_password(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _redact(text: str) -> str:
+    """Replace the password of any URL in `text` with `***`."""
+    return _PASSWORD_IN_URL.sub(r"\1***@", text)
