@@ -22,6 +22,7 @@ import sys
 import time
 import types
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any
 
 from promptrunner import LiteLLMTransport, Middleware, PromptRequest, Runner
 from promptrunner.middleware import standard_middleware
@@ -90,7 +91,9 @@ def build_calls(api_base: str) -> dict[str, Call]:
     }
 
 
-async def runner_cost_us(api_base: str, runs: int, middleware: Sequence[Middleware] = ()) -> float:
+async def runner_cost_us(
+    api_base: str, runs: int, middleware: Sequence[Middleware] = (), **runner_options: Any
+) -> float:
     """Microseconds per run of the runner, chain and transport code, over a stub litellm."""
     transport = LiteLLMTransport(api_base=api_base, api_key=API_KEY, timeout=TIMEOUT)
     request = PromptRequest.from_prompt(PROMPT, model="openai/sim-ok", max_output_tokens=MAX_TOKENS)
@@ -110,7 +113,7 @@ async def runner_cost_us(api_base: str, runs: int, middleware: Sequence[Middlewa
         get_llm_provider=litellm.get_llm_provider,
         validate_environment=litellm.validate_environment,
     )
-    runner = Runner(transport, middleware)
+    runner = Runner(transport, middleware, **runner_options)
     for _ in range(200):
         await runner.run(request)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from promptrunner._logging import set_slow_path_logging
     from promptrunner.deadline import Deadline
     from promptrunner.errors import (
         BudgetExhaustedError,
@@ -31,9 +32,11 @@ if TYPE_CHECKING:
     from promptrunner.jsonout import JsonExtractionError, extract_json
     from promptrunner.middleware import CallNext, Middleware
     from promptrunner.outcome import Outcome, OutcomeCategory, OutcomeStatus
+    from promptrunner.records import InteractionRecord, RecordStore, RecordWriter
     from promptrunner.request import Message, PromptRequest, ReasoningEffort
     from promptrunner.result import Attempt, Decision, FinishReason, PromptResult, Usage
     from promptrunner.runner import Runner
+    from promptrunner.telemetry import Telemetry
     from promptrunner.transport import LiteLLMTransport, Transport
 
 _EXPORTS = {
@@ -45,6 +48,7 @@ _EXPORTS = {
     "Deadline": "promptrunner.deadline",
     "Decision": "promptrunner.result",
     "FinishReason": "promptrunner.result",
+    "InteractionRecord": "promptrunner.records",
     "InvalidOutputError": "promptrunner.errors",
     "JsonExtractionError": "promptrunner.jsonout",
     "LiteLLMTransport": "promptrunner.transport",
@@ -59,16 +63,20 @@ _EXPORTS = {
     "PromptRunnerError": "promptrunner.errors",
     "ProviderError": "promptrunner.errors",
     "RateLimitedError": "promptrunner.errors",
+    "RecordStore": "promptrunner.records",
+    "RecordWriter": "promptrunner.records",
     "ReasoningEffort": "promptrunner.request",
     "ReasoningExhaustedError": "promptrunner.errors",
     "RunCancelledError": "promptrunner.errors",
     "RunFailedError": "promptrunner.errors",
     "RunTimeoutError": "promptrunner.errors",
     "Runner": "promptrunner.runner",
+    "Telemetry": "promptrunner.telemetry",
     "Transport": "promptrunner.transport",
     "TruncatedError": "promptrunner.errors",
     "Usage": "promptrunner.result",
     "extract_json": "promptrunner.jsonout",
+    "set_slow_path_logging": "promptrunner._logging",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -6,6 +6,9 @@ call hangs (the chain retries it), a verifier whose provider hangs for good (the
 pipeline goes on with the unverified draft), and a summarizer whose reasoning uses up
 the output limit once (the chain's second attempt, with lower effort, recovers). The
 post-pass fixes the draft's em dashes and booking link whatever happens.
+
+All four runs share one trace: the pipeline has a span of its own, and each run's span is
+its child.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from opentelemetry import trace
+from opentelemetry.trace import TracerProvider
 from pydantic import BaseModel
 
 from promptrunner.deadline import Deadline
@@ -20,7 +25,8 @@ from promptrunner.middleware.standard import standard_middleware
 from promptrunner.postprocess import booking_link_enforcer, em_dash_replacer
 from promptrunner.request import PromptRequest
 from promptrunner.result import PromptResult
-from promptrunner.runner import Runner
+from promptrunner.runner import RecordsTarget, Runner
+from promptrunner.telemetry import Telemetry
 from promptrunner.transport import LiteLLMTransport
 
 __all__ = [
@@ -84,20 +90,35 @@ class DemoReport:
     reply: str
 
 
-def demo_runner(api_base: str) -> Runner:
+def demo_runner(
+    api_base: str,
+    *,
+    telemetry: Telemetry | None = None,
+    records: RecordsTarget | None = None,
+) -> Runner:
     """Build the demo's runner for a simulator at `api_base`; this loads litellm."""
     middleware = standard_middleware(
         post_processors=[em_dash_replacer(), booking_link_enforcer(BOOKING_URL)],
         timeout=CALL_TIMEOUT,
         model_efforts={"openai/demo-*": ["low", "medium", "high"]},
     )
-    return Runner(LiteLLMTransport(api_base=api_base, api_key="sk-simulator"), middleware)
+    transport = LiteLLMTransport(api_base=api_base, api_key="sk-simulator")
+    return Runner(transport, middleware, telemetry=telemetry, records=records)
 
 
 def run_demo(
-    runner: Runner, *, on_result: Callable[[PromptResult], None] | None = None
+    runner: Runner,
+    *,
+    on_result: Callable[[PromptResult], None] | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> DemoReport:
     """Run the demo pipeline with a runner whose simulator serves `DEMO_SCRIPT`."""
+    tracer = trace.get_tracer("promptrunner.demo", tracer_provider=tracer_provider)
+    with tracer.start_as_current_span("pipeline support-reply"):
+        return _run_pipeline(runner, on_result)
+
+
+def _run_pipeline(runner: Runner, on_result: Callable[[PromptResult], None] | None) -> DemoReport:
     pipeline = Deadline(PIPELINE_BUDGET)
     results: list[PromptResult] = []
 

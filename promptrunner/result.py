@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -67,13 +68,18 @@ class Attempt(BaseModel):
 
 
 class Decision(BaseModel):
-    """A choice a middleware made during a run, such as clamping input or retrying."""
+    """A choice a middleware made during a run, such as clamping input or retrying.
+
+    `at` is the wall-clock time it was made (seconds since the epoch); traces show the
+    decision as an event at that time.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     middleware: str
     name: str
     attributes: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    at: float = Field(default_factory=time.time)
 
 
 class PromptResult(BaseModel):

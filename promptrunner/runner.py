@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Coroutine, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
+from promptrunner._logging import log_slow_path
 from promptrunner.deadline import Deadline, check_budget
 from promptrunner.errors import ConfigurationError, RunFailedError, run_error_for
 from promptrunner.middleware import CallNext, Middleware
 from promptrunner.outcome import Outcome, OutcomeCategory
 from promptrunner.request import PromptRequest
 from promptrunner.result import PromptResult
+from promptrunner.telemetry import RunTrace, Telemetry
 from promptrunner.transport import Transport
 
-__all__ = ["DEADLINE_GRACE", "Runner"]
+if TYPE_CHECKING:
+    from promptrunner.records import RecordStore, RecordWriter
+
+__all__ = ["DEADLINE_GRACE", "RecordsTarget", "Runner"]
+
+RecordsTarget = Union["RecordStore", "RecordWriter", str, "os.PathLike[str]"]
+"""Where a runner writes interaction records: a store, a writer, or a SQLite path or URL."""
 
 logger = logging.getLogger("promptrunner.runner")
 
@@ -43,6 +52,12 @@ class Runner:
     here; the runner keeps no per-run state, so one runner can serve concurrent runs.
     `budget` is the default time budget of a run in seconds, used when `run` gets no
     deadline.
+
+    `telemetry` says where spans and metrics go (by default the global OpenTelemetry
+    providers). `records` turns on one interaction record per run: a `RecordStore`, a
+    `RecordWriter`, a SQLite file path or a database URL. Records are written on a
+    background thread, so writing them never blocks or fails a run; call `close()` before
+    the process ends to wait for the last ones.
     """
 
     def __init__(
@@ -51,6 +66,8 @@ class Runner:
         middleware: Sequence[Middleware] = (),
         *,
         budget: float = DEFAULT_BUDGET,
+        telemetry: Telemetry | None = None,
+        records: RecordsTarget | None = None,
     ) -> None:
         if not callable(getattr(transport, "complete", None)):
             raise ConfigurationError(
@@ -66,7 +83,9 @@ class Runner:
         self.transport = transport
         self.middleware = tuple(middleware)
         self.budget = check_budget(budget)
-        self._chain = _compose(transport, self.middleware)
+        self.telemetry = telemetry if telemetry is not None else Telemetry()
+        self.records = _record_writer(records)
+        self._chain = _compose(self.telemetry.trace_attempts(transport.complete), self.middleware)
 
     async def run(
         self,
@@ -89,9 +108,18 @@ class Runner:
         started = time.monotonic()
         run_deadline = self._resolve_deadline(deadline)
         request = request.model_copy(update={"deadline": run_deadline})
+        run_trace = self.telemetry.start_run(request, run_deadline)
 
-        result = await self._run_within_deadline(request, run_deadline)
+        try:
+            with run_trace.activate():
+                result = await self._run_within_deadline(request, run_deadline)
+        except asyncio.CancelledError:
+            cancelled = _failed(request, OutcomeCategory.CANCELLED, "the caller cancelled the run")
+            cancelled.duration = time.monotonic() - started
+            self._finish(run_trace, request, cancelled)
+            raise
         result.duration = time.monotonic() - started
+        self._finish(run_trace, request, result)
 
         if raise_on_failure and result.outcome.is_failed:
             raise run_error_for(result)
@@ -108,6 +136,42 @@ class Runner:
         return _run_blocking(
             self.run(request, deadline=deadline, raise_on_failure=raise_on_failure)
         )
+
+    def close(self, timeout: float | None = None) -> None:
+        """Write the interaction records still queued, waiting at most `timeout` seconds.
+
+        Without a timeout the writer's own bound applies. A runner without records has
+        nothing to do here.
+        """
+        if self.records is None:
+            return
+        if timeout is None:
+            self.records.close()
+        else:
+            self.records.close(timeout)
+
+    def _finish(self, run_trace: RunTrace, request: PromptRequest, result: PromptResult) -> None:
+        requested_effort = _requested_effort(request, result)
+        effective_effort = result.attempts[-1].reasoning_effort if result.attempts else None
+        trace_id = run_trace.finish(result, requested_effort, effective_effort)
+
+        if not result.outcome.is_ok:
+            log_slow_path(
+                logger,
+                "Step %s ended %s (%s): %s",
+                result.step,
+                result.outcome.status.value,
+                result.outcome.category.value if result.outcome.category else "unknown",
+                result.outcome.message,
+            )
+        if self.records is not None:
+            from promptrunner.records import InteractionRecord
+
+            self.records.submit(
+                InteractionRecord.from_result(
+                    result, requested_effort=requested_effort, trace_id=trace_id
+                )
+            )
 
     def _resolve_deadline(self, deadline: Deadline | float | None) -> Deadline:
         if deadline is None:
@@ -159,8 +223,34 @@ class Runner:
         return result
 
 
-def _compose(transport: Transport, middleware: Sequence[Middleware]) -> CallNext:
-    call_next: CallNext = transport.complete
+def _record_writer(records: RecordsTarget | None) -> RecordWriter | None:
+    if records is None:
+        return None
+    from promptrunner.records import RecordStore, RecordWriter, open_record_store
+
+    if isinstance(records, RecordWriter):
+        return records
+    if isinstance(records, (str, os.PathLike)):
+        return RecordWriter(open_record_store(records))
+    if isinstance(records, RecordStore):
+        return RecordWriter(records)
+    raise ConfigurationError(
+        f"Runner records must be a RecordStore, a RecordWriter, a SQLite file path or a "
+        f"database URL, got {type(records).__name__}."
+    )
+
+
+def _requested_effort(request: PromptRequest, result: PromptResult) -> str | None:
+    # A step's own effort, set by ReasoningDowngrade, is what the step asked for.
+    for decision in result.decisions:
+        if decision.middleware == "ReasoningDowngrade" and decision.name == "effort":
+            requested = decision.attributes.get("requested")
+            return str(requested) if requested is not None else None
+    return request.reasoning_effort
+
+
+def _compose(complete: CallNext, middleware: Sequence[Middleware]) -> CallNext:
+    call_next: CallNext = complete
     for layer in reversed(middleware):
         call_next = _bind(layer, call_next)
     return call_next
@@ -197,7 +287,8 @@ async def _cancel_and_wait(task: asyncio.Future[PromptResult]) -> None:
     task.cancel()
     await _wait_until_done(task, CANCEL_GRACE)
     if not task.done():
-        logger.warning(
+        log_slow_path(
+            logger,
             "A cancelled run did not unwind within %.2f s; it is left to finish in the background.",
             CANCEL_GRACE,
         )

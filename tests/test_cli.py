@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from promptrunner.cli import cli
+from promptrunner.records import SqlRecordStore
 from promptrunner.simulator import ProviderSimulator
 from tests.test_litellm_transport import SCENARIO_OUTCOMES, scenario_budget
 
@@ -220,13 +221,16 @@ def test_cli_process_hang_budget_2(provider_simulator: ProviderSimulator) -> Non
     assert completed.stderr.count("\n") == 1
 
 
-def test_cli_process_demo_runs() -> None:
+def test_cli_process_demo_runs(tmp_path: Path) -> None:
+    environment = cli_environment()
+    environment.pop("PROMPTRUNNER_RECORD_STORE", None)
     completed = subprocess.run(
         [sys.executable, "-m", "promptrunner", "demo"],
         capture_output=True,
         text=True,
         timeout=180,
-        env=cli_environment(),
+        env=environment,
+        cwd=tmp_path,
         check=False,
     )
 
@@ -239,6 +243,18 @@ def test_cli_process_demo_runs() -> None:
     assert "\u2014" not in reply
     assert "book a call at https://cal.example.com/acme/support. Best" in reply
     assert completed.stderr == ""
+
+    spans_file = tmp_path / "promptrunner-demo-spans.jsonl"
+    spans = [json.loads(line) for line in spans_file.read_text().splitlines()]
+    assert f"Spans: {len(spans)} in one trace, written to {spans_file}." in completed.stdout
+    assert len({span["context"]["trace_id"] for span in spans}) == 1
+    names = {span["name"] for span in spans}
+    assert {"pipeline support-reply", "run classify", "chat demo-classifier"} <= names
+
+    records_file = tmp_path / "promptrunner-records.sqlite3"
+    assert f"Records: 4 written to {records_file}; list them with:" in completed.stdout
+    steps = [record.step for record in SqlRecordStore(records_file).query()]
+    assert sorted(steps) == ["classify", "draft", "summarize", "verify"]
 
 
 def test_cli_run_schema_prints_data(provider_simulator: ProviderSimulator) -> None:
@@ -452,3 +468,22 @@ def test_cli_unknown_provider_prefix() -> None:
 
     assert result.exit_code == 2
     assert "'nosuchprovider' is not a provider" in result.stderr
+
+
+def test_cli_demo_unwritable_spans_file(tmp_path: Path) -> None:
+    target = tmp_path / "missing-folder" / "spans.jsonl"
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "promptrunner", "demo", "--spans", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=cli_environment(),
+        cwd=tmp_path,
+        check=False,
+    )
+
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("error: Invalid value for '--spans': cannot write spans")
+    assert "pick a writable file or '-'" in completed.stderr
+    assert not (tmp_path / "promptrunner-records.sqlite3").exists()

@@ -2,29 +2,74 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import click
 
 from promptrunner.result import PromptResult
 
-__all__ = ["demo"]
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import ReadableSpan
+
+    from promptrunner.runner import Runner
+
+__all__ = ["DEFAULT_SPANS_FILE", "demo"]
+
+DEFAULT_SPANS_FILE = "promptrunner-demo-spans.jsonl"
+"""Where the demo writes its spans, one JSON object per line, unless told otherwise."""
+
+_CONSOLE = "-"
 
 _COLUMNS = "{step:<10} {status:<9} {category:<20} {seconds:>7} {attempts:>8}  {decisions}"
 
 
 @click.command()
-def demo() -> None:
+@click.option(
+    "--spans",
+    "spans_target",
+    default=DEFAULT_SPANS_FILE,
+    show_default=True,
+    metavar="FILE",
+    help="File for the OpenTelemetry spans, one JSON object per line; '-' prints them.",
+)
+@click.option(
+    "--records",
+    "records_target",
+    default=None,
+    metavar="PATH_OR_URL",
+    help="Interaction record store: a SQLite file or a postgresql:// URL "
+    "[default: $PROMPTRUNNER_RECORD_STORE, else promptrunner-records.sqlite3].",
+)
+def demo(spans_target: str, records_target: str | None) -> None:
     """Run a four-step support-reply pipeline against the built-in simulator.
 
     Needs no API key and no network: the simulator listens on 127.0.0.1 in this process.
+    Its spans go to a file (or the console) and one record per run to a SQLite file.
     """
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
     from promptrunner.demo import DEMO_SCRIPT, demo_runner, run_demo
+    from promptrunner.records import DEFAULT_RECORD_STORE, RECORD_STORE_ENV
     from promptrunner.simulator import ProviderSimulator
+    from promptrunner.telemetry import Telemetry
+
+    store = records_target or os.environ.get(RECORD_STORE_ENV) or DEFAULT_RECORD_STORE
+    spans_out = _open_spans_output(spans_target)
+    provider = TracerProvider()
+    provider.add_span_processor(
+        SimpleSpanProcessor(ConsoleSpanExporter(out=spans_out, formatter=_one_line))
+    )
 
     click.echo("Loading litellm and starting the provider simulator on 127.0.0.1 ...")
     with ProviderSimulator(script=DEMO_SCRIPT) as simulator:
-        runner = demo_runner(simulator.api_base)
+        runner = demo_runner(
+            simulator.api_base, telemetry=Telemetry(tracer_provider=provider), records=store
+        )
         click.echo(f"Simulator at {simulator.api_base}\n")
         click.echo(
             _COLUMNS.format(
@@ -37,11 +82,62 @@ def demo() -> None:
             )
         )
         start = time.monotonic()
-        report = run_demo(runner, on_result=_print_row)
+        report = run_demo(runner, on_result=_print_row, tracer_provider=provider)
         elapsed = time.monotonic() - start
+
+    runner.close()
+    provider.shutdown()
+    if spans_target != _CONSOLE:
+        spans_out.close()
 
     click.echo(f"\nPipeline finished in {elapsed:.2f} s. Reply to send:\n")
     click.echo(report.reply)
+    click.echo("")
+    span_count = 1 + sum(1 + len(result.attempts) for result in report.results)
+    where = "printed above" if spans_target == _CONSOLE else f"written to {_shown(spans_target)}"
+    click.echo(f"Spans: {span_count} in one trace, {where}.")
+    _print_records_line(runner, store)
+
+
+def _open_spans_output(target: str) -> IO[str]:
+    if target == _CONSOLE:
+        return sys.stdout
+    try:
+        return open(target, "a", encoding="utf-8")
+    except OSError as error:
+        raise click.BadParameter(
+            f"cannot write spans to {target!r}: {error.strerror}; pick a writable file or '-'",
+            param_hint="'--spans'",
+        ) from error
+
+
+def _one_line(span: ReadableSpan) -> str:
+    return f"{span.to_json(indent=None)}\n"
+
+
+def _print_records_line(runner: Runner, store: str) -> None:
+    from promptrunner.records import DEFAULT_RECORD_STORE
+
+    writer = runner.records
+    if writer is None:
+        return
+    listing = (
+        "promptrunner interactions"
+        if store == DEFAULT_RECORD_STORE
+        else f"promptrunner interactions --store {store}"
+    )
+    lost = writer.dropped + writer.failed
+    note = f" ({lost} could not be written)" if lost else ""
+    click.echo(f"Records: {writer.written} written to {_shown(store)}{note}; list them with:")
+    click.echo(f"  {listing}")
+
+
+def _shown(target: str) -> str:
+    if "://" not in target:
+        return str(Path(target).resolve())
+    from sqlalchemy.engine import make_url
+
+    return make_url(target).render_as_string(hide_password=True)
 
 
 def _print_row(result: PromptResult) -> None:
