@@ -1,10 +1,10 @@
 """Per-call cost of tracing, metrics and interaction records on the standard chain.
 
 The standard chain runs against the provider simulator (a separate process on
-127.0.0.1) four ways, in interleaved blocks so machine noise hits them alike: with
-telemetry off (the OpenTelemetry API without an SDK), with the SDK recording spans to an
-in-memory exporter through a batch processor and metrics to an in-memory reader, with
-records to a SQLite file only, and with both. The figures that matter are the ratios to
+127.0.0.1) four ways, in interleaved blocks so machine noise hits them alike. The four
+are: telemetry off (the OpenTelemetry API without an SDK); the SDK recording spans to an
+in-memory exporter through a batch processor and metrics to an in-memory reader; records
+to a SQLite file only; and both. The figures that matter are the ratios to
 the chain with telemetry off. The same four are then timed over a stub litellm that
 answers at once, which isolates promptrunner's own cost per run in microseconds.
 
@@ -112,7 +112,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|")
     for name, samples in timings.items():
-        # Calls are paired by position (the same round, one block after the other); the
+        # Calls are paired by position: the same round, one block after the other. The
         # median of the pairs' ratios cancels the drift of a shared, noisy machine.
         paired = statistics.median(
             sample / base for sample, base in zip(samples, baseline, strict=True)

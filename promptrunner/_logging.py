@@ -2,7 +2,7 @@
 
 Everything promptrunner logs goes to the `promptrunner` logger hierarchy with lazy `%`
 arguments. Warnings about slow paths and degraded best-effort work are logged only when
-`PROMPTRUNNER_LOG_SLOW_PATHS=1` is set or `set_slow_path_logging(True)` was called; errors
+`PROMPTRUNNER_LOG_SLOW_PATHS=1` is set or `set_slow_path_logging(True)` was called. Errors
 reach traces and records either way. An identical warning (same logger, same message
 template) is logged at most once per `REPEAT_INTERVAL` seconds; the next one that gets
 through says how many were left out.
@@ -44,7 +44,7 @@ def set_slow_path_logging(enabled: bool | None) -> None:
 
 
 def slow_path_logging_enabled() -> bool:
-    """Whether slow-path warnings are logged: the setting, else `PROMPTRUNNER_LOG_SLOW_PATHS`."""
+    """Return whether slow-path warnings are logged: the setting, else the environment."""
     if _override is not None:
         return _override
     return os.environ.get(SLOW_PATHS_ENV, "").strip().lower() in _TRUE_VALUES

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["DEADLINE_GRACE", "RecordsTarget", "Runner"]
 
 RecordsTarget = Union["RecordStore", "RecordWriter", str, "os.PathLike[str]"]
-"""Where a runner writes interaction records: a store, a writer, or a SQLite path or URL."""
+"""The destination of a runner's interaction records: a store, a writer, a path or a URL."""
 
 logger = logging.getLogger("promptrunner.runner")
 

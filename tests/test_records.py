@@ -432,7 +432,7 @@ def test_writer_writes_in_batches(writers: list[RecordWriter]) -> None:
     assert writer.pending == 0
 
 
-def test_writer_gathers_records_for_one_write(writers: list[RecordWriter]) -> None:
+def test_writer_gathers_one_batch(writers: list[RecordWriter]) -> None:
     store = MemoryStore()
     writer = new_writer(writers, store, linger=0.3)
 
@@ -445,7 +445,7 @@ def test_writer_gathers_records_for_one_write(writers: list[RecordWriter]) -> No
     assert [len(batch) for batch in store.batches] == [5]
 
 
-def test_flush_cuts_the_gathering_short(writers: list[RecordWriter]) -> None:
+def test_flush_ends_gathering(writers: list[RecordWriter]) -> None:
     store = MemoryStore()
     writer = new_writer(writers, store, linger=60)
     writer.submit(make_record(0))
@@ -457,7 +457,7 @@ def test_flush_cuts_the_gathering_short(writers: list[RecordWriter]) -> None:
     assert store.written_steps == ["step-0"]
 
 
-def test_full_batch_is_written_without_waiting(writers: list[RecordWriter]) -> None:
+def test_full_batch_written_at_once(writers: list[RecordWriter]) -> None:
     store = MemoryStore()
     writer = new_writer(writers, store, linger=60, batch_size=3)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,7 @@ from promptrunner.middleware import (
     TimeoutRetry,
     standard_middleware,
 )
+from promptrunner.records import SqlRecordStore
 from promptrunner.request import Message
 from promptrunner.simulator import ProviderSimulator
 from promptrunner.telemetry import CAPTURE_CONTENT_ENV, Telemetry
@@ -108,9 +110,7 @@ def all_attribute_text(spans: Sequence[ReadableSpan]) -> str:
     return "\n".join(parts)
 
 
-async def test_ok_run_has_a_run_span_and_one_chat_span(
-    provider_simulator: ProviderSimulator, sink: Sink
-) -> None:
+async def test_ok_run_spans(provider_simulator: ProviderSimulator, sink: Sink) -> None:
     runner = traced_runner(provider_simulator, sink)
 
     result = await runner.run(sim_request("sim-ok", PROMPT, max_output_tokens=64, step="draft"))
@@ -145,9 +145,7 @@ async def test_ok_run_has_a_run_span_and_one_chat_span(
     assert run.status.status_code is StatusCode.UNSET
 
 
-async def test_usage_sits_on_attempts_and_the_run_carries_the_sums(
-    provider_simulator: ProviderSimulator, sink: Sink
-) -> None:
+async def test_usage_counted_once(provider_simulator: ProviderSimulator, sink: Sink) -> None:
     runner = traced_runner(provider_simulator, sink, [TimeoutRetry(jitter=(0.0, 0.0))])
 
     result = await runner.run(sim_request("sim-rate-limit:0.1+sim-ok", PROMPT), deadline=5)
@@ -162,9 +160,7 @@ async def test_usage_sits_on_attempts_and_the_run_carries_the_sums(
     assert input_sum == result.usage.input_tokens > 0
 
 
-async def test_retried_run_shows_both_attempts_and_the_retry_event(
-    provider_simulator: ProviderSimulator, sink: Sink
-) -> None:
+async def test_retried_run_spans(provider_simulator: ProviderSimulator, sink: Sink) -> None:
     runner = traced_runner(provider_simulator, sink, [TimeoutRetry(jitter=(0.05, 0.05))])
 
     await runner.run(sim_request("sim-rate-limit:0.1+sim-ok", PROMPT), deadline=5)
@@ -384,12 +380,38 @@ async def test_metrics_follow_the_conventions(
     assert runs == {("draft", "ok", None): 2, ("check", "failed", "provider_error"): 1}
 
 
-async def test_without_an_sdk_runs_work_and_have_no_trace_id(
-    provider_simulator: ProviderSimulator,
-) -> None:
+async def test_run_without_sdk(provider_simulator: ProviderSimulator, tmp_path: Path) -> None:
     transport = LiteLLMTransport(api_base=provider_simulator.api_base, api_key=API_KEY)
-    runner = Runner(transport, [TimeoutRetry()])
+    runner = Runner(transport, [TimeoutRetry()], records=tmp_path / "records.sqlite3")
 
     result = await runner.run(sim_request("sim-ok", PROMPT))
+    runner.close()
 
     assert result.ok
+    (record,) = SqlRecordStore(tmp_path / "records.sqlite3").query()
+    assert record.trace_id is None
+
+
+async def test_no_secrets_in_failed_runs(
+    provider_simulator: ProviderSimulator, sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(CAPTURE_CONTENT_ENV, raising=False)
+    runner = traced_runner(provider_simulator, sink, [ModelFallback(models=["openai/sim-ok"])])
+
+    degraded = await runner.run(sim_request("sim-server-error", PROMPT))
+    await runner.run(sim_request("sim-hang", PROMPT), deadline=0.3, raise_on_failure=False)
+    task = asyncio.ensure_future(runner.run(sim_request("sim-hang", PROMPT), deadline=30))
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    spans = sink.spans()
+    statuses = [
+        span.attributes["promptrunner.outcome.status"] for span in spans if span.parent is None
+    ]
+    assert statuses == ["degraded", "failed", "failed"]
+    text = all_attribute_text(spans)
+    assert API_KEY not in text
+    assert "green tea harvests" not in text
+    assert degraded.text not in text

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_SPANS_FILE", "demo"]
 
 DEFAULT_SPANS_FILE = "promptrunner-demo-spans.jsonl"
-"""Where the demo writes its spans, one JSON object per line, unless told otherwise."""
+"""The default file for the demo's spans, one JSON object per line."""
 
 _CONSOLE = "-"
 

@@ -24,17 +24,17 @@ MAX_CONTENT_CHARS = 65_536
 
 
 def capture_enabled() -> bool:
-    """Whether the environment asks for message content in spans."""
+    """Return whether the environment switches on message content in spans."""
     return os.environ.get(CAPTURE_CONTENT_ENV, "").strip().lower() == "true"
 
 
 def input_messages(messages: list[Message]) -> str:
-    """The request's messages in the conventions' `gen_ai.input.messages` shape, as JSON."""
+    """Serialize the request's messages as JSON in the `gen_ai.input.messages` shape."""
     return _bounded([_message_parts(message.role, message.content) for message in messages])
 
 
 def output_messages(text: str, finish_reason: str | None) -> str:
-    """The response text in the conventions' `gen_ai.output.messages` shape, as JSON."""
+    """Serialize the response text as JSON in the `gen_ai.output.messages` shape."""
     message = _message_parts("assistant", text)
     message["finish_reason"] = finish_reason or "unknown"
     return _bounded([message])

@@ -76,14 +76,14 @@ PROVIDER_NAMES = {
 
 
 def provider_name(litellm_provider: str | None) -> str:
-    """The gen_ai.provider.name for a provider as litellm names it."""
+    """Return the gen_ai.provider.name of a provider that litellm calls `litellm_provider`."""
     if not litellm_provider:
         return "unknown"
     return PROVIDER_NAMES.get(litellm_provider, litellm_provider)
 
 
 def provider_model(model: str, litellm_provider: str | None) -> str:
-    """The model name the provider sees: litellm's `provider/` routing prefix removed."""
+    """Return the model name sent to the provider, without litellm's `provider/` prefix."""
     if litellm_provider and model.startswith(litellm_provider + "/"):
         return model[len(litellm_provider) + 1 :]
     return model

@@ -39,8 +39,8 @@ class Telemetry:
     """Where a runner sends its traces and metrics, and whether spans carry message text.
 
     With no providers given, the global ones are used, so an application that configures
-    the OpenTelemetry SDK gets promptrunner's spans and metrics with no wiring; without an
-    SDK the API's no-op providers make tracing cost next to nothing. `capture_content`
+    the OpenTelemetry SDK gets promptrunner's spans and metrics with no wiring. Without an
+    SDK, the API's no-op providers make tracing cost next to nothing. `capture_content`
     records prompt and completion text on attempt spans; None follows the
     `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` environment variable.
     """
