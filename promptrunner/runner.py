@@ -118,6 +118,10 @@ class Runner:
             cancelled.duration = time.monotonic() - started
             self._finish(run_trace, request, cancelled)
             raise
+        except BaseException as error:
+            # A bug in a middleware or transport: no result to record, but the span ends.
+            run_trace.abandon(error)
+            raise
         result.duration = time.monotonic() - started
         self._finish(run_trace, request, result)
 

@@ -415,3 +415,17 @@ async def test_no_secrets_in_failed_runs(
     assert API_KEY not in text
     assert "green tea harvests" not in text
     assert degraded.text not in text
+
+
+async def test_raising_middleware_ends_run_span(
+    provider_simulator: ProviderSimulator, sink: Sink
+) -> None:
+    runner = traced_runner(provider_simulator, sink, [PostPass(processors=[len])])  # type: ignore[list-item]
+
+    with pytest.raises(TypeError, match="returned int"):
+        await runner.run(sim_request("sim-ok", PROMPT))
+
+    run = sink.run_span()
+    assert run.status.status_code is StatusCode.ERROR
+    assert run.attributes["error.type"] == "TypeError"
+    assert len(sink.attempt_spans()) == 1

@@ -172,6 +172,13 @@ class RunTrace:
         context = span.get_span_context()
         return format(context.trace_id, "032x") if context.is_valid else None
 
+    def abandon(self, error: BaseException) -> None:
+        """End the span of a run that raised instead of returning a result."""
+        if self.span.is_recording():
+            self.span.set_attribute(names.ERROR_TYPE, type(error).__qualname__)
+            self.span.set_status(StatusCode.ERROR, f"the run raised {type(error).__qualname__}")
+        self.span.end()
+
 
 def _next_attempt_index() -> int:
     count = _attempt_count.get()
