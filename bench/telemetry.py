@@ -48,7 +48,10 @@ BASELINE = "telemetry off"
 def sdk_telemetry() -> Telemetry:
     """Telemetry into the OpenTelemetry SDK, with in-memory exporters."""
     tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(BatchSpanProcessor(InMemorySpanExporter()))
+    # The queue holds every span of a stub run, which ends spans faster than the
+    # processor's default queue of 2,048 drains.
+    processor = BatchSpanProcessor(InMemorySpanExporter(), max_queue_size=50_000)
+    tracer_provider.add_span_processor(processor)
     meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
     return Telemetry(tracer_provider=tracer_provider, meter_provider=meter_provider)
 

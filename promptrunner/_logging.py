@@ -3,9 +3,10 @@
 Everything promptrunner logs goes to the `promptrunner` logger hierarchy with lazy `%`
 arguments. Warnings about slow paths and degraded best-effort work are logged only when
 `PROMPTRUNNER_LOG_SLOW_PATHS=1` is set or `set_slow_path_logging(True)` was called. Errors
-reach traces and records either way. An identical warning (same logger, same message
-template) is logged at most once per `REPEAT_INTERVAL` seconds; the next one that gets
-through says how many were left out.
+reach traces and records either way. An identical warning is logged at most once per
+`REPEAT_INTERVAL` seconds, and the next one that gets through says how many were left
+out. Warnings count as identical when they come from the same logger and message
+template with the same text arguments: numbers such as counts and times may differ.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def log_rate_limited(logger: logging.Logger, level: int, message: str, *args: ob
     if not logger.isEnabledFor(level):
         return
 
-    left_out = _limiter.admit(logger.name, message)
+    key = (logger.name, message, *(arg for arg in args if not isinstance(arg, (int, float))))
+    left_out = _limiter.admit(key)
     if left_out is None:
         return
     if left_out:
@@ -75,11 +77,10 @@ class _RateLimiter:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+        self._seen: dict[tuple[object, ...], tuple[float, int]] = {}
 
-    def admit(self, logger_name: str, message: str) -> int | None:
+    def admit(self, key: tuple[object, ...]) -> int | None:
         """Return None to drop the message, else how many were dropped since the last one."""
-        key = (logger_name, message)
         now = time.monotonic()
         with self._lock:
             last = self._seen.get(key)

@@ -9,13 +9,13 @@ import time
 from collections.abc import Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
-from promptrunner._logging import log_slow_path
+from promptrunner._logging import log_rate_limited, log_slow_path
 from promptrunner.deadline import Deadline, check_budget
 from promptrunner.errors import ConfigurationError, RunFailedError, run_error_for
 from promptrunner.middleware import CallNext, Middleware
 from promptrunner.outcome import Outcome, OutcomeCategory
 from promptrunner.request import PromptRequest
-from promptrunner.result import PromptResult
+from promptrunner.result import PromptResult, Usage
 from promptrunner.telemetry import RunTrace, Telemetry
 from promptrunner.transport import Transport
 
@@ -116,14 +116,14 @@ class Runner:
         except asyncio.CancelledError:
             cancelled = _failed(request, OutcomeCategory.CANCELLED, "the caller cancelled the run")
             cancelled.duration = time.monotonic() - started
-            self._finish(run_trace, request, cancelled)
+            self._finish(run_trace, _with_attempts_made(cancelled, run_trace), request)
             raise
         except BaseException as error:
             # A bug in a middleware or transport: no result to record, but the span ends.
             run_trace.abandon(error)
             raise
         result.duration = time.monotonic() - started
-        self._finish(run_trace, request, result)
+        self._finish(run_trace, _with_attempts_made(result, run_trace), request)
 
         if raise_on_failure and result.outcome.is_failed:
             raise run_error_for(result)
@@ -154,7 +154,7 @@ class Runner:
         else:
             self.records.close(timeout)
 
-    def _finish(self, run_trace: RunTrace, request: PromptRequest, result: PromptResult) -> None:
+    def _finish(self, run_trace: RunTrace, result: PromptResult, request: PromptRequest) -> None:
         requested_effort = _requested_effort(request, result)
         effective_effort = result.attempts[-1].reasoning_effort if result.attempts else None
         trace_id = run_trace.finish(result, requested_effort, effective_effort)
@@ -169,13 +169,28 @@ class Runner:
                 result.outcome.message,
             )
         if self.records is not None:
-            from promptrunner.records import InteractionRecord
+            self._submit_record(result, requested_effort, trace_id)
 
-            self.records.submit(
-                InteractionRecord.from_result(
-                    result, requested_effort=requested_effort, trace_id=trace_id
-                )
+    def _submit_record(
+        self, result: PromptResult, requested_effort: str | None, trace_id: str | None
+    ) -> None:
+        from promptrunner.records import InteractionRecord
+
+        assert self.records is not None
+        try:
+            record = InteractionRecord.from_result(
+                result, requested_effort=requested_effort, trace_id=trace_id
             )
+        except Exception as error:  # A record never fails the run it describes.
+            log_rate_limited(
+                logger,
+                logging.WARNING,
+                "Could not build the record of step %s: %s",
+                result.step,
+                error,
+            )
+            return
+        self.records.submit(record)
 
     def _resolve_deadline(self, deadline: Deadline | float | None) -> Deadline:
         if deadline is None:
@@ -242,6 +257,15 @@ def _record_writer(records: RecordsTarget | None) -> RecordWriter | None:
         f"Runner records must be a RecordStore, a RecordWriter, a SQLite file path or a "
         f"database URL, got {type(records).__name__}."
     )
+
+
+def _with_attempts_made(result: PromptResult, run_trace: RunTrace) -> PromptResult:
+    """Give a result the runner built itself (timeout, cancel) the attempts made before it."""
+    if result.attempts or not run_trace.attempts:
+        return result
+    result.attempts = list(run_trace.attempts)
+    result.usage = sum((attempt.usage for attempt in result.attempts), Usage())
+    return result
 
 
 def _requested_effort(request: PromptRequest, result: PromptResult) -> str | None:

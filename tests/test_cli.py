@@ -246,7 +246,7 @@ def test_cli_process_demo_runs(tmp_path: Path) -> None:
 
     spans_file = tmp_path / "promptrunner-demo-spans.jsonl"
     spans = [json.loads(line) for line in spans_file.read_text().splitlines()]
-    assert f"Spans: {len(spans)} in one trace, written to {spans_file}." in completed.stdout
+    assert f"Spans: {len(spans)} in one trace, appended to {spans_file}." in completed.stdout
     assert len({span["context"]["trace_id"] for span in spans}) == 1
     names = {span["name"] for span in spans}
     assert {"pipeline support-reply", "run classify", "chat demo-classifier"} <= names
@@ -487,3 +487,22 @@ def test_cli_demo_unwritable_spans_file(tmp_path: Path) -> None:
     assert completed.stderr.startswith("error: Invalid value for '--spans': cannot write spans")
     assert "pick a writable file or '-'" in completed.stderr
     assert not (tmp_path / "promptrunner-records.sqlite3").exists()
+
+
+def test_cli_demo_bad_records_store(tmp_path: Path) -> None:
+    target = tmp_path / "missing-folder" / "records.sqlite3"
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "promptrunner", "demo", "--records", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=cli_environment(),
+        cwd=tmp_path,
+        check=False,
+    )
+
+    assert completed.returncode == 2
+    assert completed.stderr.startswith("error: Invalid value for '--records':")
+    assert completed.stderr.count("\n") == 1
+    assert "Loading litellm" not in completed.stdout

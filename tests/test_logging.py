@@ -98,12 +98,27 @@ def test_repeated_warnings_are_rate_limited(caplog: pytest.LogCaptureFixture, cl
         log_rate_limited(logger, logging.WARNING, "store failed: %s", attempt)
     log_rate_limited(logger, logging.WARNING, "another message")
     clock.now += _logging.REPEAT_INTERVAL
-    log_rate_limited(logger, logging.WARNING, "store failed: %s", "again")
+    log_rate_limited(logger, logging.WARNING, "store failed: %s", 5)
 
     assert messages(caplog) == [
         "store failed: 0",
         "another message",
-        "store failed: again (4 more like this were left out)",
+        "store failed: 5 (4 more like this were left out)",
+    ]
+
+
+def test_different_text_is_not_rate_limited(caplog: pytest.LogCaptureFixture, clock: Clock) -> None:
+    caplog.set_level(logging.WARNING, logger="promptrunner")
+
+    for step in ("draft", "verify", "draft", "draft"):
+        log_rate_limited(logger, logging.WARNING, "step %s failed after %d ms", step, 12)
+    clock.now += _logging.REPEAT_INTERVAL
+    log_rate_limited(logger, logging.WARNING, "step %s failed after %d ms", "draft", 40)
+
+    assert messages(caplog) == [
+        "step draft failed after 12 ms",
+        "step verify failed after 12 ms",
+        "step draft failed after 40 ms (2 more like this were left out)",
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
-from promptrunner import LiteLLMTransport, Middleware, PromptRequest, Runner
+from promptrunner import CallNext, LiteLLMTransport, Middleware, PromptRequest, PromptResult, Runner
 from promptrunner.middleware import (
     BudgetClamp,
     ModelFallback,
@@ -29,7 +30,8 @@ from promptrunner.middleware import (
 from promptrunner.records import SqlRecordStore
 from promptrunner.request import Message
 from promptrunner.simulator import ProviderSimulator
-from promptrunner.telemetry import CAPTURE_CONTENT_ENV, Telemetry
+from promptrunner.telemetry import CAPTURE_CONTENT_ENV, MAX_CONTENT_CHARS, Telemetry
+from promptrunner.telemetry._content import input_messages, output_messages
 from tests.middleware_helpers import API_KEY, sim_request
 
 PROMPT = "Write one sentence about green tea harvests."
@@ -254,8 +256,59 @@ async def test_cancelled_run_ends_every_span(
     (attempt,) = sink.attempt_spans()
     assert run.attributes["promptrunner.outcome.category"] == "cancelled"
     assert run.status.status_code is StatusCode.ERROR
+    assert attempt.name == "chat sim-hang"
+    assert attempt.attributes["gen_ai.provider.name"] == "openai"
+    assert attempt.attributes["gen_ai.request.model"] == "sim-hang"
     assert attempt.attributes["error.type"] == "CancelledError"
+    assert "gen_ai.usage.input_tokens" not in attempt.attributes
     assert attempt.status.status_code is StatusCode.ERROR
+
+    (duration,) = sink.metric_points("gen_ai.client.operation.duration")
+    assert duration.attributes["gen_ai.request.model"] == "sim-hang"
+    assert duration.attributes["gen_ai.provider.name"] == "openai"
+
+
+async def test_cancelled_run_keeps_attempts_made(
+    provider_simulator: ProviderSimulator, sink: Sink
+) -> None:
+    runner = traced_runner(provider_simulator, sink, [TimeoutRetry(jitter=(0.0, 0.0))])
+    request = sim_request("sim-rate-limit:0.1+sim-hang", PROMPT)
+
+    task = asyncio.ensure_future(runner.run(request, deadline=30))
+    for _ in range(200):
+        if len(provider_simulator.requests) == 2:
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    run = sink.run_span()
+    assert run.attributes["promptrunner.outcome.category"] == "cancelled"
+    assert run.attributes["promptrunner.attempts"] == 1
+    first, second = sink.attempt_spans()
+    assert first.attributes["error.type"] == "RateLimitError"
+    assert second.attributes["error.type"] == "CancelledError"
+
+
+async def test_timed_out_run_keeps_attempts_made(
+    provider_simulator: ProviderSimulator, sink: Sink
+) -> None:
+    async def dawdle(request: PromptRequest, call_next: CallNext) -> PromptResult:
+        result = await call_next(request)
+        await asyncio.sleep(30)
+        return result
+
+    runner = traced_runner(provider_simulator, sink, [dawdle])
+
+    result = await runner.run(sim_request("sim-ok", PROMPT), deadline=0.5, raise_on_failure=False)
+
+    assert result.outcome.category.value == "timeout"
+    assert len(result.attempts) == 1
+    assert result.usage.output_tokens > 0
+    run = sink.run_span()
+    assert run.attributes["promptrunner.attempts"] == 1
+    assert run.attributes["promptrunner.usage.output_tokens"] == result.usage.output_tokens
 
 
 async def test_decisions_become_events_with_their_numbers(
@@ -429,3 +482,21 @@ async def test_raising_middleware_ends_run_span(
     assert run.status.status_code is StatusCode.ERROR
     assert run.attributes["error.type"] == "TypeError"
     assert len(sink.attempt_spans()) == 1
+
+
+def test_captured_content_stays_valid_json() -> None:
+    long_text = "tea " * 20_000
+    messages = [
+        Message(role="system", content="Answer briefly."),
+        Message(role="user", content=long_text),
+        Message(role="user", content=[{"type": "image_url", "image_url": {"url": "x"}}]),
+    ]
+
+    captured = json.loads(input_messages(messages))
+
+    assert captured[0]["parts"][0]["content"] == "Answer briefly."
+    cut = captured[1]["parts"][0]["content"]
+    assert cut.endswith("[...]")
+    assert len(cut) == MAX_CONTENT_CHARS - len("Answer briefly.") + len("[...]")
+    assert captured[2]["parts"] == [{"type": "image_url"}]
+    assert json.loads(output_messages(long_text, "length"))[0]["finish_reason"] == "length"

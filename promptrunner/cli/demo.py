@@ -15,6 +15,7 @@ from promptrunner.result import PromptResult
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import ReadableSpan
 
+    from promptrunner.records import RecordStore
     from promptrunner.runner import Runner
 
 __all__ = ["DEFAULT_SPANS_FILE", "demo"]
@@ -59,6 +60,7 @@ def demo(spans_target: str, records_target: str | None) -> None:
     from promptrunner.telemetry import Telemetry
 
     store = records_target or os.environ.get(RECORD_STORE_ENV) or DEFAULT_RECORD_STORE
+    records = _open_store(store)
     spans_out = _open_spans_output(spans_target)
     provider = TracerProvider()
     provider.add_span_processor(
@@ -68,7 +70,7 @@ def demo(spans_target: str, records_target: str | None) -> None:
     click.echo("Loading litellm and starting the provider simulator on 127.0.0.1 ...")
     with ProviderSimulator(script=DEMO_SCRIPT) as simulator:
         runner = demo_runner(
-            simulator.api_base, telemetry=Telemetry(tracer_provider=provider), records=store
+            simulator.api_base, telemetry=Telemetry(tracer_provider=provider), records=records
         )
         click.echo(f"Simulator at {simulator.api_base}\n")
         click.echo(
@@ -94,9 +96,19 @@ def demo(spans_target: str, records_target: str | None) -> None:
     click.echo(report.reply)
     click.echo("")
     span_count = 1 + sum(1 + len(result.attempts) for result in report.results)
-    where = "printed above" if spans_target == _CONSOLE else f"written to {_shown(spans_target)}"
+    where = "printed above" if spans_target == _CONSOLE else f"appended to {_shown(spans_target)}"
     click.echo(f"Spans: {span_count} in one trace, {where}.")
     _print_records_line(runner, store)
+
+
+def _open_store(target: str) -> RecordStore:
+    from promptrunner.errors import ConfigurationError
+    from promptrunner.records import open_record_store
+
+    try:
+        return open_record_store(target)
+    except ConfigurationError as error:
+        raise click.BadParameter(str(error), param_hint="'--records'") from error
 
 
 def _open_spans_output(target: str) -> IO[str]:

@@ -75,6 +75,12 @@ PROVIDER_NAMES = {
 }
 
 
+def routing_prefix(model: str) -> str | None:
+    """Return litellm's provider prefix of a model string (`openai` in `openai/gpt-4o`)."""
+    prefix, slash, _ = model.partition("/")
+    return prefix if slash else None
+
+
 def provider_name(litellm_provider: str | None) -> str:
     """Return the gen_ai.provider.name of a provider that litellm calls `litellm_provider`."""
     if not litellm_provider:
@@ -83,7 +89,12 @@ def provider_name(litellm_provider: str | None) -> str:
 
 
 def provider_model(model: str, litellm_provider: str | None) -> str:
-    """Return the model name sent to the provider, without litellm's `provider/` prefix."""
-    if litellm_provider and model.startswith(litellm_provider + "/"):
-        return model[len(litellm_provider) + 1 :]
+    """Return the model name sent to the provider, without litellm's `provider/` prefix.
+
+    With no provider known (a call that never returned), the prefix is taken to be the
+    provider, as litellm reads it.
+    """
+    provider = litellm_provider or routing_prefix(model)
+    if provider and model.startswith(provider + "/"):
+        return model[len(provider) + 1 :]
     return model

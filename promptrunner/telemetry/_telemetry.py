@@ -30,9 +30,18 @@ __all__ = ["INSTRUMENTATION_SCOPE", "RunTrace", "Telemetry"]
 
 INSTRUMENTATION_SCOPE = "promptrunner"
 
-_attempt_count: ContextVar[list[int] | None] = ContextVar(
-    "promptrunner_attempt_count", default=None
-)
+
+class _RunState:
+    """What the attempts of one run share: the next attempt index, and the attempts made."""
+
+    __slots__ = ("attempts", "next_index")
+
+    def __init__(self) -> None:
+        self.next_index = 0
+        self.attempts: list[Attempt] = []
+
+
+_run_state: ContextVar[_RunState | None] = ContextVar("promptrunner_run_state", default=None)
 
 
 class Telemetry:
@@ -79,10 +88,11 @@ class Telemetry:
         capture_content = self.capture_content
 
         async def traced_complete(request: PromptRequest) -> PromptResult:
-            index = _next_attempt_index()
+            state = _run_state.get()
+            index = _next_attempt_index(state)
             started = time.monotonic()
             with tracer.start_as_current_span(
-                f"{names.CHAT_OPERATION} {request.model}",
+                f"{names.CHAT_OPERATION} {names.provider_model(request.model, None)}",
                 kind=SpanKind.CLIENT,
                 record_exception=False,
                 set_status_on_exception=False,
@@ -98,6 +108,8 @@ class Telemetry:
                     )
                     raise
 
+                if state is not None:
+                    state.attempts.extend(result.attempts)
                 attempt = result.attempts[-1] if result.attempts else None
                 _annotate_attempt(span, request, result, attempt, index, capture_content)
                 _record_attempt_metrics(instruments, request, result, attempt, started)
@@ -113,18 +125,24 @@ class RunTrace:
         self.span = span
         self._instruments = instruments
         self._step = step
+        self._state = _RunState()
+
+    @property
+    def attempts(self) -> list[Attempt]:
+        """The attempts the transport returned so far in this run, in order."""
+        return self._state.attempts
 
     @contextmanager
     def activate(self) -> Iterator[None]:
         """Make the run span current, so tasks started inside it parent their spans to it."""
-        token = _attempt_count.set([0])
+        token = _run_state.set(self._state)
         try:
             with trace.use_span(
                 self.span, end_on_exit=False, record_exception=False, set_status_on_exception=False
             ):
                 yield
         finally:
-            _attempt_count.reset(token)
+            _run_state.reset(token)
 
     def finish(
         self, result: PromptResult, requested_effort: str | None, effective_effort: str | None
@@ -180,12 +198,11 @@ class RunTrace:
         self.span.end()
 
 
-def _next_attempt_index() -> int:
-    count = _attempt_count.get()
-    if count is None:
+def _next_attempt_index(state: _RunState | None) -> int:
+    if state is None:
         return 0
-    index = count[0]
-    count[0] = index + 1
+    index = state.next_index
+    state.next_index = index + 1
     return index
 
 
@@ -204,10 +221,12 @@ def _annotate_attempt(
     if not span.is_recording():
         return
 
-    attributes = _request_attributes(request, model, provider, index)
+    attributes = _request_attributes(request, provider, index)
     usage = attempt.usage if attempt is not None else result.usage
-    attributes[names.USAGE_INPUT_TOKENS] = usage.input_tokens
-    attributes[names.USAGE_OUTPUT_TOKENS] = usage.output_tokens
+    if usage.input_tokens or usage.output_tokens:
+        # A call that ended without a response reported no usage, which is not zero usage.
+        attributes[names.USAGE_INPUT_TOKENS] = usage.input_tokens
+        attributes[names.USAGE_OUTPUT_TOKENS] = usage.output_tokens
     if usage.reasoning_tokens:
         attributes[names.USAGE_REASONING_TOKENS] = usage.reasoning_tokens
     _put(attributes, names.ATTEMPT_COST, usage.cost_usd)
@@ -238,21 +257,27 @@ def _annotate_attempt(
 def _end_attempt_with_error(span: Span, request: PromptRequest, index: int, failure: str) -> None:
     if not span.is_recording():
         return
-    attributes = _request_attributes(request, request.model, None, index)
+    attributes = _request_attributes(request, None, index)
     attributes[names.ERROR_TYPE] = failure
     span.set_attributes(attributes)
     span.set_status(StatusCode.ERROR, f"the call ended with {failure}")
 
 
-def _request_attributes(
-    request: PromptRequest, model: str, provider: str | None, index: int
-) -> dict[str, AttributeValue]:
-    attributes: dict[str, AttributeValue] = {
+def _model_attributes(request_model: str, provider: str | None) -> dict[str, AttributeValue]:
+    """Return the operation, provider and model attributes that spans and metrics share."""
+    known = provider or names.routing_prefix(request_model)
+    return {
         names.OPERATION_NAME: names.CHAT_OPERATION,
-        names.PROVIDER_NAME: names.provider_name(provider),
-        names.REQUEST_MODEL: model,
-        names.ATTEMPT_INDEX: index,
+        names.PROVIDER_NAME: names.provider_name(known),
+        names.REQUEST_MODEL: names.provider_model(request_model, known),
     }
+
+
+def _request_attributes(
+    request: PromptRequest, provider: str | None, index: int
+) -> dict[str, AttributeValue]:
+    attributes = _model_attributes(request.model, provider)
+    attributes[names.ATTEMPT_INDEX] = index
     _put(attributes, names.REQUEST_MAX_TOKENS, request.max_output_tokens)
     _put(attributes, names.ATTEMPT_EFFORT, request.reasoning_effort)
     for option, attribute in _REQUEST_OPTIONS.items():
@@ -280,10 +305,7 @@ def _record_attempt_metrics(
         else None
     )
     attributes = _metric_attributes(
-        names.provider_model(request.model, provider),
-        provider,
-        attempt.response_model if attempt is not None else None,
-        failure,
+        request.model, provider, attempt.response_model if attempt is not None else None, failure
     )
     duration = attempt.duration if attempt is not None else time.monotonic() - started
     instruments.operation_duration.record(duration, attributes)
@@ -299,13 +321,9 @@ def _record_attempt_metrics(
 
 
 def _metric_attributes(
-    model: str, provider: str | None, response_model: str | None, failure: str | None
+    request_model: str, provider: str | None, response_model: str | None, failure: str | None
 ) -> dict[str, AttributeValue]:
-    attributes: dict[str, AttributeValue] = {
-        names.OPERATION_NAME: names.CHAT_OPERATION,
-        names.PROVIDER_NAME: names.provider_name(provider),
-        names.REQUEST_MODEL: model,
-    }
+    attributes = _model_attributes(request_model, provider)
     _put(attributes, names.RESPONSE_MODEL, response_model)
     _put(attributes, names.ERROR_TYPE, failure)
     return attributes
