@@ -5,8 +5,8 @@ The standard chain runs against the provider simulator (a separate process on
 are: telemetry off (the OpenTelemetry API without an SDK); the SDK recording spans to an
 in-memory exporter through a batch processor and metrics to an in-memory reader; records
 to a SQLite file only; and both. The figures that matter are the ratios to
-the chain with telemetry off. The same four are then timed over a stub litellm that
-answers at once, which isolates promptrunner's own cost per run in microseconds.
+the chain with telemetry off. Two more clients in the same run, a bare litellm call with
+and without one SDK span around it, show what the SDK alone costs per span.
 
     python bench/telemetry.py --calls 600
 """
@@ -34,7 +34,6 @@ from overhead import (
     Call,
     full_chain,
     measure,
-    runner_cost_us,
     simulator_process,
 )
 
@@ -43,6 +42,8 @@ from promptrunner.records import RecordWriter, open_record_store
 from promptrunner.telemetry import Telemetry
 
 BASELINE = "telemetry off"
+BARE = "bare litellm"
+IN_SPAN = "bare litellm in one SDK span"
 
 
 def sdk_telemetry() -> Telemetry:
@@ -82,7 +83,41 @@ def build_calls(api_base: str, folder: Path) -> tuple[dict[str, Call], list[Runn
             return await runner.run(request)
 
         calls[name] = call
+
+    calls.update(sdk_floor_calls(api_base))
     return calls, runners
+
+
+def sdk_floor_calls(api_base: str) -> dict[str, Call]:
+    """Bare litellm calls with and without one SDK span around them, for the SDK's own cost."""
+    import litellm
+
+    tracer = TracerProvider().get_tracer("bench")
+    messages = [{"role": "user", "content": PROMPT}]
+
+    async def bare_litellm() -> object:
+        return await litellm.acompletion(
+            model="openai/sim-ok",
+            messages=messages,
+            max_tokens=MAX_TOKENS,
+            api_base=api_base,
+            api_key=API_KEY,
+            timeout=TIMEOUT,
+            num_retries=0,
+            max_retries=0,
+        )
+
+    async def in_one_span() -> object:
+        with tracer.start_as_current_span("bench"):
+            return await bare_litellm()
+
+    return {BARE: bare_litellm, IN_SPAN: in_one_span}
+
+
+def paired_ratio(samples: list[float], baseline: list[float]) -> float:
+    # Calls are paired by position: the same round, one block after the other. The
+    # median of the pairs' ratios cancels the drift of a shared, noisy machine.
+    return statistics.median(sample / base for sample, base in zip(samples, baseline, strict=True))
 
 
 def main() -> None:
@@ -90,41 +125,26 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=300, help="calls per variant (default 300)")
     parser.add_argument("--warm-up", type=int, default=20, help="untimed calls per variant first")
     parser.add_argument("--block", type=int, default=10, help="timed calls per variant in a row")
-    parser.add_argument("--stub-runs", type=int, default=5000, help="runs per stub figure")
     arguments = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as folder, simulator_process() as api_base:
         calls, runners = build_calls(api_base, Path(folder))
         timings = asyncio.run(measure(calls, arguments.calls, arguments.warm_up, arguments.block))
-        stub_us = {
-            name: asyncio.run(
-                runner_cost_us(api_base, arguments.stub_runs, full_chain(), **options)
-            )
-            for name, options in variants(Path(folder)).items()
-        }
-        written = [runner.records.written for runner in runners if runner.records is not None]
         for runner in runners:
             runner.close()
 
-    baseline = timings[BASELINE]
     machine = f"Python {platform.python_version()} on {platform.machine()}"
     print(f"{machine}, {arguments.calls} calls each\n")
-    print(
-        "| standard chain with | median ms/call | ratio to telemetry off "
-        "| stub us/run | added us/run |"
-    )
-    print("|---|---|---|---|---|")
+    print("| standard chain with | median ms/call | ratio to telemetry off |")
+    print("|---|---|---|")
     for name, samples in timings.items():
-        # Calls are paired by position: the same round, one block after the other. The
-        # median of the pairs' ratios cancels the drift of a shared, noisy machine.
-        paired = statistics.median(
-            sample / base for sample, base in zip(samples, baseline, strict=True)
-        )
-        print(
-            f"| {name} | {statistics.median(samples) * 1000:.2f} | {paired:.3f} "
-            f"| {stub_us[name]:.0f} | {stub_us[name] - stub_us[BASELINE]:.0f} |"
-        )
-    print(f"\nRecords written during the timed runs (before close): {written}")
+        if name in (BARE, IN_SPAN):
+            continue
+        ratio = paired_ratio(samples, timings[BASELINE])
+        print(f"| {name} | {statistics.median(samples) * 1000:.2f} | {ratio:.3f} |")
+
+    ratio = paired_ratio(timings[IN_SPAN], timings[BARE])
+    print(f"\nThe SDK alone: one span around a bare litellm call costs {ratio:.3f} of the call.")
 
 
 if __name__ == "__main__":
