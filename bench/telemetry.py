@@ -1,12 +1,13 @@
 """Per-call cost of tracing, metrics and interaction records on the standard chain.
 
 The standard chain runs against the provider simulator (a separate process on
-127.0.0.1) four ways, in interleaved blocks so machine noise hits them alike. The four
-are: telemetry off (the OpenTelemetry API without an SDK); the SDK recording spans to an
-in-memory exporter through a batch processor and metrics to an in-memory reader; records
-to a SQLite file only; and both. The figures that matter are the ratios to
-the chain with telemetry off. Two more clients in the same run, a bare litellm call with
-and without one SDK span around it, show what the SDK alone costs per span.
+127.0.0.1) four ways, in interleaved blocks so machine noise hits them alike. The first
+has telemetry off: the OpenTelemetry API without an SDK. The second has the SDK record
+spans through a batch processor to an in-memory exporter, and metrics to an in-memory
+reader. The third writes records to a SQLite file, and the fourth does both. The figures
+that matter are the ratios to the chain with telemetry off. Two more clients in the
+same run, a bare litellm call with and without one SDK span around it, show what the SDK
+alone costs per span.
 
     python bench/telemetry.py --calls 600
 """
@@ -49,8 +50,8 @@ IN_SPAN = "bare litellm in one SDK span"
 def sdk_telemetry() -> Telemetry:
     """Telemetry into the OpenTelemetry SDK, with in-memory exporters."""
     tracer_provider = TracerProvider()
-    # The queue holds every span of a stub run, which ends spans faster than the
-    # processor's default queue of 2,048 drains.
+    # A queue larger than the default 2,048 spans, so that no span is dropped between
+    # two exports, which come every 5 s.
     processor = BatchSpanProcessor(InMemorySpanExporter(), max_queue_size=50_000)
     tracer_provider.add_span_processor(processor)
     meter_provider = MeterProvider(metric_readers=[InMemoryMetricReader()])
