@@ -5,11 +5,16 @@ from __future__ import annotations
 import importlib
 import json
 import socket
+import sqlite3
+import sys
+import uuid
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner, Result
 
 from promptrunner.cli import cli
@@ -271,7 +276,9 @@ def test_since_after_until_is_usage_error(store_path: Path) -> None:
     result = invoke("--store", str(store_path), "--since", "1h", "--until", "2h")
 
     assert result.exit_code == 2
-    assert "must be earlier than --until" in result.stderr
+    assert result.stderr.startswith("error: --since must be earlier than --until, got --since ")
+    assert " UTC (see '" in result.stderr
+    assert ")." not in result.stderr
 
 
 def test_limit_above_maximum_is_usage_error(store_path: Path) -> None:
@@ -373,6 +380,106 @@ def test_unsupported_store_url_is_usage_error(value: str) -> None:
     assert result.stderr.count("\n") == 1
     assert "postgresql://" in result.stderr
     assert "s3cret" not in result.stderr
+    assert ". (see" not in result.stderr
+
+
+def test_memory_path_is_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    result = invoke("--store", ":memory:")
+
+    assert result.exit_code == 2
+    assert "in-memory SQLite database" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_store_without_table_is_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite3"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE notes (body TEXT)")
+    connection.commit()
+    connection.close()
+    original = path.read_bytes()
+
+    result = invoke("--store", str(path))
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: No record store at {path}: it has no ")
+    assert "promptrunner_interactions table" in result.stderr
+    assert "--store" in result.stderr
+    assert path.read_bytes() == original
+    assert sorted(tmp_path.iterdir()) == [path]
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",)
+    connection.close()
+
+
+def test_empty_file_is_left_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "records.sqlite3"
+    path.touch()
+
+    table = invoke("--store", str(path))
+    document = invoke("--store", str(path), "--output", "json")
+
+    for result in (table, document):
+        assert result.exit_code == 1
+        assert "it has no promptrunner_interactions table" in result.stderr
+    assert path.stat().st_size == 0
+    assert sorted(tmp_path.iterdir()) == [path]
+
+
+@pytest.fixture
+def empty_postgres_schema(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema."""
+    schema = f"promptrunner_test_{uuid.uuid4().hex[:16]}"
+    url = sa.make_url(postgres_url).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_without_table_is_clear_error(empty_postgres_schema: str) -> None:
+    result = invoke("--store", empty_postgres_schema)
+
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: No record store at postgresql+psycopg://")
+    assert "it has no promptrunner_interactions table" in result.stderr
+
+
+def test_password_in_query_never_shown(closed_port: int) -> None:
+    url = f"postgresql://reader@127.0.0.1:{closed_port}/records?password=qs-s3cret"
+
+    result = invoke("--store", url)
+
+    assert result.exit_code == 1
+    assert "qs-s3cret" not in result.stderr
+    assert "password=***" in result.stderr
+
+
+def test_missing_psycopg_is_one_line(closed_port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+
+    result = invoke("--store", f"postgresql://reader:s3cret@127.0.0.1:{closed_port}/records")
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "need psycopg 3" in result.stderr
+    assert "pip install 'promptrunner[postgres]'" in result.stderr
+    assert "s3cret" not in result.stderr
+    assert "(see" not in result.stderr
 
 
 def test_unreachable_postgresql_is_one_line(closed_port: int) -> None:

@@ -220,6 +220,38 @@ def test_record_keeps_message_at_the_limit() -> None:
     assert make_record(error_message=message).error_message == message
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("latency_ms", float("nan")),
+        ("latency_ms", float("inf")),
+        ("latency_ms", -1.0),
+        ("input_tokens", -5),
+        ("output_tokens", -1),
+        ("reasoning_tokens", -1),
+        ("attempts", -1),
+        ("input_tokens", 2**63),
+        ("attempts", 2**31),
+        ("cost_usd", float("nan")),
+        ("cost_usd", float("-inf")),
+        ("cost_usd", -0.01),
+    ],
+)
+def test_record_rejects_invalid_numbers(field: str, value: float) -> None:
+    fields: dict[str, Any] = {field: value}
+
+    with pytest.raises(ConfigurationError, match=field):
+        make_record(**fields)
+
+
+def test_record_accepts_zero_and_unknown_cost() -> None:
+    record = make_record(latency_ms=0.0, input_tokens=0, cost_usd=None)
+
+    assert record.latency_ms == 0.0
+    assert record.cost_usd is None
+    assert make_record(cost_usd=0.0).cost_usd == 0.0
+
+
 # --- from_result -------------------------------------------------------------------------
 
 
@@ -513,6 +545,43 @@ def test_writer_counts_and_logs_failed_batches(
     assert "the test store is down" in warnings[0].getMessage()
 
 
+def test_failed_batch_of_one_reads_singular(
+    writers: list[RecordWriter], caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = new_writer(writers, MemoryStore(failures=1_000), write_attempts=1)
+
+    with caplog.at_level(logging.WARNING, logger="promptrunner.records"):
+        writer.submit(make_record(0))
+        assert writer.flush(5)
+
+    assert "Could not write 1 interaction record to" in caplog.text
+    assert "1 interaction records" not in caplog.text
+
+
+def test_invalid_record_does_not_lose_its_batch(
+    tmp_path: Path, writers: list[RecordWriter], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A record that skipped validation fails the SQLite insert, but the valid ones are written."""
+    from promptrunner.records import open_record_store
+
+    unchecked = InteractionRecord.model_construct(
+        **{**make_record(1).model_dump(), "latency_ms": float("nan")}
+    )
+    writer = new_writer(
+        writers, open_record_store(tmp_path / "records.sqlite3"), retry_delay=0.01, linger=60
+    )
+
+    with caplog.at_level(logging.WARNING, logger="promptrunner.records"):
+        for record in (make_record(0), unchecked, make_record(2)):
+            writer.submit(record)
+        assert writer.flush(10)
+
+    assert writer.written == 2
+    assert writer.failed == 1
+    assert sorted(record.step for record in writer.store.query()) == ["step-0", "step-2"]
+    assert "Leaving out 1 interaction record that failed validation" in caplog.text
+
+
 def test_writer_retries_a_failed_write(writers: list[RecordWriter]) -> None:
     store = MemoryStore(failures=1)
     writer = new_writer(writers, store, write_attempts=2, retry_delay=0.01)
@@ -606,7 +675,10 @@ def test_close_is_bounded_when_store_hangs(
 
     assert elapsed < 1.0
     assert not store.closed
-    assert "left open" in caplog.text
+    assert "dropped 2 interaction records still queued" in caplog.text
+    assert "left open because a write of 1 interaction record has not returned" in caplog.text
+    assert writer.dropped == 2
+    assert writer.pending == 1
     store.release.set()
     wait_until(lambda: writer.pending == 0)
     assert writer.written == 1
@@ -729,7 +801,8 @@ def test_exit_flush_is_bounded(tmp_path: Path) -> None:
     elapsed, stderr = run_exit_script(tmp_path, delay=3600, exit_timeout=0.5)
 
     assert elapsed < 10
-    assert "were not written" in stderr
+    assert "dropped 40 interaction records still queued" in stderr
+    assert "a write of 10 interaction records has not returned" in stderr
 
 
 # --- Package ------------------------------------------------------------------------------

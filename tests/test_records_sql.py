@@ -7,7 +7,10 @@ not collide.
 
 from __future__ import annotations
 
+import logging
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,12 +23,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from promptrunner import _logging
 from promptrunner.errors import ConfigurationError
 from promptrunner.records import (
+    SECRET_QUERY_KEYS,
     InteractionRecord,
     RecordStoreError,
     RecordStoreNotFoundError,
+    RecordWriter,
     SqlRecordStore,
+    display_location,
     open_record_store,
 )
 from promptrunner.records._sql import TABLE_NAME
@@ -98,6 +105,31 @@ def inspect_table(target: str) -> tuple[bool, set[str]]:
         return True, {str(index["name"]) for index in inspector.get_indexes(TABLE_NAME)}
     finally:
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_log_limiter() -> None:
+    """Let each test see its own first warning, whatever earlier tests logged."""
+    _logging._limiter.reset()
+
+
+def other_app_database(path: Path) -> bytes:
+    """Create a SQLite database of another application, in rollback journal mode."""
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE notes (body TEXT)")
+    connection.execute("INSERT INTO notes VALUES ('keep me')")
+    connection.commit()
+    connection.close()
+    return path.read_bytes()
+
+
+def journal_mode(path: Path) -> str:
+    connection = sqlite3.connect(path)
+    try:
+        (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+    finally:
+        connection.close()
+    return str(mode)
 
 
 @pytest.fixture
@@ -259,6 +291,28 @@ def test_concurrent_writers_on_a_new_database(target: str) -> None:
         store.close()
 
 
+def test_has_table_after_first_write(store: SqlRecordStore, target: str) -> None:
+    assert store.has_table() is False
+
+    store.write([make_record(0)])
+
+    assert store.has_table() is True
+    reader = SqlRecordStore(target, read_only=True)
+    assert reader.has_table() is True
+    reader.close()
+
+
+def test_read_only_store_reads_and_never_writes(store: SqlRecordStore, target: str) -> None:
+    store.write([make_record(0)])
+    reader = SqlRecordStore(target, read_only=True)
+
+    with pytest.raises(ConfigurationError, match="read_only"):
+        reader.write([make_record(1)])
+
+    assert reader.query() == [make_record(0)]
+    reader.close()
+
+
 def test_query_rejects_naive_time(store: SqlRecordStore) -> None:
     with pytest.raises(ConfigurationError, match="time zone"):
         store.query(since=datetime(2025, 6, 1))
@@ -333,6 +387,138 @@ def test_sqlite_writers_in_two_processes(sqlite_target: str) -> None:
     assert len(records) == 400
 
 
+def test_read_only_leaves_other_database_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite3"
+    original = other_app_database(path)
+    reader = open_record_store(path, read_only=True)
+
+    assert reader.query() == []
+    assert reader.has_table() is False
+    reader.close()
+
+    assert path.read_bytes() == original
+    assert journal_mode(path) == "delete"
+
+
+def test_read_only_leaves_empty_file_empty(tmp_path: Path) -> None:
+    path = tmp_path / "empty.sqlite3"
+    path.touch()
+    reader = open_record_store(path, read_only=True)
+
+    assert reader.has_table() is False
+    assert reader.query() == []
+    reader.close()
+
+    assert path.stat().st_size == 0
+    assert sorted(tmp_path.iterdir()) == [path]
+
+
+def test_read_only_does_not_create_file(tmp_path: Path) -> None:
+    target = tmp_path / "records.sqlite3"
+
+    with pytest.raises(RecordStoreNotFoundError):
+        open_record_store(target, read_only=True)
+
+    assert not target.exists()
+
+
+def test_read_only_opens_unusual_file_names(tmp_path: Path) -> None:
+    """The read-only URI filename escapes characters that a URI gives a meaning to."""
+    path = tmp_path / "my records #1 ?%20.sqlite3"
+    writer = open_record_store(path)
+    writer.write([make_record(0)])
+    writer.close()
+
+    reader = open_record_store(path, read_only=True)
+
+    assert reader.query() == [make_record(0)]
+    reader.close()
+
+
+def test_deleted_file_is_created_again(
+    sqlite_target: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = Path(sqlite_target)
+    store = open_record_store(path)
+    store.write([make_record(0)])
+    for file in path.parent.glob(path.name + "*"):
+        file.unlink()
+
+    with caplog.at_level(logging.WARNING, logger="promptrunner.records"):
+        store.write([make_record(1)])
+    store.close()
+
+    assert path.exists()
+    assert open_record_store(path).query() == [make_record(1)]
+    assert "was deleted or replaced" in caplog.text
+
+
+def test_leftover_wal_does_not_corrupt_new_file(sqlite_target: str) -> None:
+    """Only the database file is deleted, so its -wal and -shm files stay behind."""
+    path = Path(sqlite_target)
+    store = open_record_store(path)
+    store.write([make_record(0)])
+    path.unlink()
+
+    store.write([make_record(1)])
+    store.close()
+
+    connection = sqlite3.connect(path)
+    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    connection.close()
+    assert open_record_store(path).query() == [make_record(1)]
+
+
+def test_replaced_file_gets_next_write(sqlite_target: str) -> None:
+    path = Path(sqlite_target)
+    store = open_record_store(path)
+    store.write([make_record(0)])
+    path.unlink()
+    other = open_record_store(path)
+    other.write([make_record(1)])
+    other.close()
+
+    store.write([make_record(2)])
+    store.close()
+
+    assert open_record_store(path).query() == [make_record(2), make_record(1)]
+
+
+def test_deletion_seen_despite_newer_connection(sqlite_target: str) -> None:
+    """A connection opened after the deletion creates a new file, and the write still notices."""
+    path = Path(sqlite_target)
+    store = SqlRecordStore(path)
+    store.write([make_record(0)])
+    path.unlink()
+    with store._engine.connect(), store._engine.connect():
+        pass
+
+    store.write([make_record(1)])
+    store.close()
+
+    assert open_record_store(path).query() == [make_record(1)]
+
+
+def test_deleted_folder_counts_as_failed(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    writer = RecordWriter(open_record_store(folder / "records.sqlite3"), retry_delay=0.01)
+    writer.submit(make_record(0))
+    assert writer.flush(10)
+    shutil.rmtree(folder)
+
+    with caplog.at_level(logging.WARNING, logger="promptrunner.records"):
+        writer.submit(make_record(1))
+        assert writer.flush(10)
+    writer.close()
+
+    assert writer.written == 1
+    assert writer.failed == 1
+    assert "Could not write 1 interaction record to" in caplog.text
+    assert "unable to open database file" in caplog.text
+    assert not folder.exists()
+
+
 @pytest.mark.parametrize(
     "form",
     ["path", "pathlib", "url", "url-relative"],
@@ -404,6 +590,8 @@ def test_open_must_exist_does_not_create(tmp_path: Path) -> None:
         "sqlite+aiosqlite:///records.sqlite3",
         "sqlite://",
         "sqlite:///:memory:",
+        ":memory:",
+        " :memory: ",
         "   ",
     ],
 )
@@ -415,7 +603,17 @@ def test_open_rejects_unsupported_targets(value: str) -> None:
     assert "postgresql://" in message
     assert "sqlite:///" in message
     if value.strip():
-        assert value.split("://")[0] in message
+        assert value.strip().split("://")[0] in message
+
+
+def test_plain_memory_path_creates_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    for target in (":memory:", Path(":memory:")):
+        with pytest.raises(ConfigurationError, match="in-memory"):
+            open_record_store(target)
+
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_password_never_shown(closed_port: int) -> None:
@@ -430,6 +628,90 @@ def test_password_never_shown(closed_port: int) -> None:
     for text in (repr(store), str(caught.value), str(unsupported.value)):
         assert "s3cret-pw" not in text
         assert "***" in text
+
+
+def test_password_in_query_never_shown(closed_port: int, caplog: pytest.LogCaptureFixture) -> None:
+    url = (
+        f"postgresql://records:userinfo-pw@127.0.0.1:{closed_port}/records"
+        f"?password=query-pw&sslpassword=key-pw&application_name=reports"
+    )
+    store = open_record_store(url)
+    writer = RecordWriter(open_record_store(url), write_attempts=1)
+
+    with pytest.raises(RecordStoreError) as reading:
+        store.query()
+    with pytest.raises(ConfigurationError) as unsupported:
+        open_record_store(url.replace("postgresql", "mysql"))
+    with caplog.at_level(logging.WARNING, logger="promptrunner.records"):
+        writer.submit(make_record(0))
+        assert writer.flush(30)
+    writer.close()
+
+    assert writer.failed == 1
+    texts = [repr(store), store.location, str(reading.value), str(unsupported.value), caplog.text]
+    for text in texts:
+        for secret in ("userinfo-pw", "query-pw", "key-pw"):
+            assert secret not in text
+    assert store.location.endswith("?application_name=reports&password=***&sslpassword=***")
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (
+            "postgresql://app:pw@db.internal/app?password=qs&sslmode=require",
+            "postgresql://app:***@db.internal/app?password=***&sslmode=require",
+        ),
+        (
+            "postgresql://app@db.internal/app?PASSWORD=qs",
+            "postgresql://app@db.internal/app?PASSWORD=***",
+        ),
+        (
+            "postgresql://app@db.internal/app?sslpassword=k%26y",
+            "postgresql://app@db.internal/app?sslpassword=***",
+        ),
+        (
+            "postgres://app@db.internal/app?passfile=/etc/pgpass",
+            "postgres://app@db.internal/app?passfile=/etc/pgpass",
+        ),
+        ("sqlite:////var/lib/app/records.sqlite3", "sqlite:////var/lib/app/records.sqlite3"),
+        ("not a url://x:y@z?password=1", "not a url://x:***@z?password=***"),
+    ],
+)
+def test_display_location_hides_secrets(target: str, expected: str) -> None:
+    assert display_location(target) == expected
+
+
+def test_display_location_makes_paths_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert display_location("records.sqlite3") == str(tmp_path / "records.sqlite3")
+    assert display_location(Path("sub") / "r.sqlite3") == str(tmp_path / "sub" / "r.sqlite3")
+
+
+def test_every_secret_query_key_is_hidden() -> None:
+    for key in SECRET_QUERY_KEYS:
+        location = display_location(f"postgresql://app@db.internal/app?{key}=hunter2&port=5432")
+
+        assert location == f"postgresql://app@db.internal/app?{key}=***&port=5432"
+
+
+def test_missing_psycopg_is_configuration_error(
+    closed_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+
+    with pytest.raises(ConfigurationError) as caught:
+        open_record_store(f"postgresql://records:s3cret@127.0.0.1:{closed_port}/records")
+
+    message = str(caught.value)
+    assert "psycopg 3" in message
+    assert "pip install 'promptrunner[postgres]'" in message
+    assert f"postgresql+psycopg://records:***@127.0.0.1:{closed_port}/records" in message
+    assert "s3cret" not in message
+    assert isinstance(caught.value.__cause__, ImportError)
 
 
 def test_bare_postgresql_url_uses_psycopg(closed_port: int) -> None:
@@ -448,7 +730,7 @@ def test_unreachable_postgresql_is_one_line_error(closed_port: int) -> None:
         store.write([make_record(0)])
 
     assert str(reading.value).startswith("Could not read records from postgresql+psycopg://")
-    assert str(writing.value).startswith("Could not write 1 records to postgresql+psycopg://")
+    assert str(writing.value).startswith("Could not write 1 record to postgresql+psycopg://")
     for error in (reading.value, writing.value):
         assert "\n" not in str(error)
         assert f"port {closed_port}" in str(error)

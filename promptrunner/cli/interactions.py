@@ -17,6 +17,7 @@ from promptrunner.records import (
     RecordStoreError,
     RecordStoreNotFoundError,
     RecordSummary,
+    display_location,
     summarize,
 )
 
@@ -30,6 +31,10 @@ MAX_LIMIT = 1_000
 
 SUMMARY_MAX_RECORDS = 50_000
 """Maximum number of records the summary covers, the newest ones in the window."""
+
+_STORE_ADVICE = (
+    f"Pass --store PATH_OR_URL or set {RECORD_STORE_ENV} to the store your application writes to."
+)
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -125,13 +130,14 @@ def interactions(
 
     The summary covers the newest 50,000 records of the window at most.
 
-    Exit status: 0 on success, also when no record matches; 1 when the store is missing
-    or cannot be read; 2 for bad usage.
+    Exit status: 0 on success, also when no record matches; 1 when the store or its
+    table is missing or cannot be read; 2 for bad usage.
     """
     if until is not None and since >= until:
+        # No final period: the usage error line goes on with "(see '... --help')".
         raise click.UsageError(
-            f"--since ({_format_time(since)} UTC) must be earlier than --until "
-            f"({_format_time(until)} UTC)."
+            f"--since must be earlier than --until, got --since {_format_time(since)} UTC "
+            f"and --until {_format_time(until)} UTC"
         )
 
     records = _read_records(store, since=since, until=until, step=step)
@@ -158,26 +164,38 @@ def interactions(
 def _read_records(
     target: str, *, since: datetime, until: datetime | None, step: str | None
 ) -> list[InteractionRecord]:
-    """Read up to one more record than the summary takes, so a cut can be reported."""
-    # Imported here because it loads SQLAlchemy, which `--help` does not need.
+    """Read up to one more record than the summary takes, so a cut can be reported.
+
+    The store is opened read-only, so reading never creates or changes a database.
+    """
+    # Imported here because they load SQLAlchemy, which `--help` does not need.
     from promptrunner.records import open_record_store
+    from promptrunner.records._sql import TABLE_NAME
 
     try:
-        store = open_record_store(target, must_exist=True)
+        store = open_record_store(target, read_only=True)
     except RecordStoreNotFoundError as error:
-        raise click.ClickException(
-            f"{error} Pass --store PATH_OR_URL or set {RECORD_STORE_ENV} to the store your "
-            f"application writes to."
-        ) from error
+        raise click.ClickException(f"{error} {_STORE_ADVICE}") from error
     except ConfigurationError as error:
-        raise click.UsageError(f"Invalid --store: {error}") from error
+        if isinstance(error.__cause__, ImportError):
+            # A missing database driver is a broken installation, not a bad --store value.
+            raise click.ClickException(str(error)) from error
+        # No final period: the usage error line goes on with "(see '... --help')".
+        raise click.UsageError(f"Invalid --store: {str(error).rstrip('.')}") from error
 
     try:
-        return store.query(since=since, until=until, step=step, limit=SUMMARY_MAX_RECORDS + 1)
+        records = store.query(since=since, until=until, step=step, limit=SUMMARY_MAX_RECORDS + 1)
+        # An empty result may come from a database that has no table at all.
+        if not records and not store.has_table():
+            raise click.ClickException(
+                f"No record store at {display_location(target)}: it has no {TABLE_NAME} "
+                f"table, so no records were written there yet. {_STORE_ADVICE}"
+            )
     except RecordStoreError as error:
         raise click.ClickException(str(error)) from error
     finally:
         store.close()
+    return records
 
 
 def _print_table(records: Sequence[InteractionRecord], summary: RecordSummary) -> None:

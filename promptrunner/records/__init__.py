@@ -2,6 +2,7 @@
 
 `InteractionRecord.from_result` builds a record from a finished run, a `RecordWriter`
 writes records in batches on a background thread, and a `RecordStore` keeps them.
+`display_location` renders a store's path or URL with its secrets hidden.
 `SqlRecordStore` and `open_record_store` load on first use (PEP 562), so importing this
 package does not import SQLAlchemy; opening a store does.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from promptrunner.records._location import SECRET_QUERY_KEYS, display_location
 from promptrunner.records._record import MAX_ERROR_MESSAGE_CHARS, InteractionRecord
 from promptrunner.records._store import (
     DEFAULT_RECORD_STORE,
@@ -29,6 +31,7 @@ __all__ = [
     "DEFAULT_RECORD_STORE",
     "MAX_ERROR_MESSAGE_CHARS",
     "RECORD_STORE_ENV",
+    "SECRET_QUERY_KEYS",
     "InteractionRecord",
     "RecordStore",
     "RecordStoreError",
@@ -36,6 +39,7 @@ __all__ = [
     "RecordSummary",
     "RecordWriter",
     "SqlRecordStore",
+    "display_location",
     "open_record_store",
     "summarize",
 ]

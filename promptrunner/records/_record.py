@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from promptrunner._model import StrictModel
 
@@ -18,6 +25,15 @@ MAX_ERROR_MESSAGE_CHARS = 2_000
 """Maximum length of `error_message`. A longer message is cut and ends with an ellipsis."""
 
 _TraceId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+# The upper bounds are the maximums of the columns, BIGINT for tokens and INTEGER for
+# attempts.
+_Count = Annotated[int, Field(ge=0, le=2**63 - 1)]
+_SmallCount = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+# NaN and infinity are rejected because SQLite stores NaN as NULL, which fails the
+# NOT NULL column and with it the whole batch.
+_Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 _INVALID_TRACE_ID = "0" * 32
 """The all-zero trace id, which OpenTelemetry uses for a span that is not recorded."""
@@ -44,10 +60,11 @@ def _normalize_trace_id(value: object) -> object:
 class InteractionRecord(StrictModel):
     """The facts of one finished run that operators query later: one row in a store.
 
-    Invalid fields raise `ConfigurationError`. A `recorded_at` in another time zone is
-    converted to UTC, and a time without a time zone is rejected. An uppercase
-    `trace_id` is stored in lowercase, and the all-zero id of an unrecorded
-    OpenTelemetry span is stored as None.
+    Invalid fields raise `ConfigurationError`, among them a latency or cost that is
+    negative, NaN or infinite, and a count that is negative or does not fit its column.
+    A `recorded_at` in another time zone is converted to UTC, and a time without a time
+    zone is rejected. An uppercase `trace_id` is stored in lowercase, and the all-zero id
+    of an unrecorded OpenTelemetry span is stored as None.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
@@ -70,18 +87,18 @@ class InteractionRecord(StrictModel):
     error_message: Annotated[str | None, BeforeValidator(_truncate_message)] = None
     """The outcome message of a degraded or failed run, at most `MAX_ERROR_MESSAGE_CHARS`."""
 
-    latency_ms: float
+    latency_ms: _Amount
     """The run's wall time in milliseconds."""
 
-    input_tokens: int = 0
-    output_tokens: int = 0
+    input_tokens: _Count = 0
+    output_tokens: _Count = 0
     """Output tokens, reasoning tokens included."""
 
-    reasoning_tokens: int = 0
-    cost_usd: float | None = None
+    reasoning_tokens: _Count = 0
+    cost_usd: _Amount | None = None
     """Cost in US dollars summed over the attempts, None when litellm did not know it."""
 
-    attempts: int = 0
+    attempts: _SmallCount = 0
     """The number of transport calls the run made."""
 
     requested_effort: str | None = None
@@ -104,8 +121,9 @@ class InteractionRecord(StrictModel):
     ) -> InteractionRecord:
         """Build the record of a finished run. `recorded_at` defaults to the current time.
 
-        Raises `ConfigurationError` for a `trace_id` that is not 32 hex digits or a
-        `recorded_at` without a time zone.
+        Raises `ConfigurationError` for a `trace_id` that is not 32 hex digits, a
+        `recorded_at` without a time zone, or usage figures that are negative, not
+        finite, or too large for their column.
         """
         outcome = result.outcome
         last_attempt = result.attempts[-1] if result.attempts else None

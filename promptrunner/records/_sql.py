@@ -7,8 +7,8 @@ loads it only when a store is opened.
 
 from __future__ import annotations
 
+import logging
 import os
-import re
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -23,10 +23,12 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_fixed
 
 from promptrunner._checks import is_whole_number
+from promptrunner._logging import log_rate_limited
 from promptrunner._model import summarize_validation_error
 from promptrunner.errors import ConfigurationError
+from promptrunner.records._location import hide_secrets
 from promptrunner.records._record import InteractionRecord
-from promptrunner.records._store import RecordStore, RecordStoreError, RecordStoreNotFoundError
+from promptrunner.records._store import RecordStoreError, RecordStoreNotFoundError
 
 __all__ = [
     "POSTGRES_CONNECT_TIMEOUT",
@@ -35,6 +37,8 @@ __all__ = [
     "SqlRecordStore",
     "open_record_store",
 ]
+
+logger = logging.getLogger("promptrunner.records")
 
 TABLE_NAME = "promptrunner_interactions"
 
@@ -64,7 +68,7 @@ _ACCEPTED_FORMS = (
     "give a SQLite file path, a sqlite:///PATH URL, or a postgresql://USER@HOST/DATABASE URL"
 )
 
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@\s]*:)[^@\s]*@")
+_IN_MEMORY = ":memory:"
 
 
 class _UtcDateTime(sa.types.TypeDecorator[datetime]):
@@ -134,41 +138,72 @@ class SqlRecordStore:
 
     The table and its indexes are created by the first `write` and never by `query`, so
     a reader needs no CREATE privilege. With `must_exist=True`, a missing SQLite file
-    raises `RecordStoreNotFoundError` instead of being created. Database failures raise
-    `RecordStoreError`, whose message hides the password.
+    raises `RecordStoreNotFoundError` instead of being created. With `read_only=True`,
+    the store never changes the database: a SQLite file must exist and is opened in
+    SQLite's read-only mode without the switch to WAL, and `write` raises
+    `ConfigurationError`. An engine passed in keeps its own connections, so there
+    `read_only` only makes `write` raise. Database failures raise `RecordStoreError`,
+    whose message hides the password and secret query values.
+
+    A store that owns a SQLite file checks before each write that the file is still
+    the one it opened. When the file was deleted or replaced, the store disposes of its
+    connections, so the write creates a new file and table instead of going to a file
+    that no longer has a name.
     """
 
     def __init__(
-        self, url_or_engine: str | os.PathLike[str] | URL | Engine, *, must_exist: bool = False
+        self,
+        url_or_engine: str | os.PathLike[str] | URL | Engine,
+        *,
+        must_exist: bool = False,
+        read_only: bool = False,
     ) -> None:
+        self._sqlite_path: Path | None = None
+        self._file_id: tuple[int, int] | None = None
+        self.read_only = read_only
+        """Read-only mode, in which `write` raises `ConfigurationError`."""
+
         if isinstance(url_or_engine, Engine):
             _check_dialect(url_or_engine.url)
             self._engine = url_or_engine
             self._owns_engine = False
         else:
-            url = _database_url(url_or_engine, must_exist=must_exist)
-            self._engine = _create_engine(url)
+            url = _database_url(url_or_engine, must_exist=must_exist or read_only)
+            self._engine = _create_engine(url, read_only=read_only)
             self._owns_engine = True
+            if url.get_backend_name() == "sqlite" and not read_only:
+                assert url.database is not None  # _database_url rejects in-memory databases.
+                self._sqlite_path = Path(url.database)
+                sa.event.listen(self._engine, "connect", self._remember_sqlite_file)
 
-        self.location = self._engine.url.render_as_string(hide_password=True)
-        """The database URL, with the password hidden."""
+        self.location = _display_url(self._engine.url)
+        """The database URL, with the password and secret query values hidden."""
         self._table_ready = False
 
     def __repr__(self) -> str:
         return f"SqlRecordStore({self.location!r})"
 
     def write(self, records: Sequence[InteractionRecord]) -> None:
-        """Insert the records in one transaction with one executemany statement."""
+        """Insert the records in one transaction with one executemany statement.
+
+        Raises `ConfigurationError` on a store opened with `read_only=True`.
+        """
+        if self.read_only:
+            raise ConfigurationError(
+                f"Cannot write to {self.location} because the store was opened with "
+                f"read_only=True. Open it without read_only to write records."
+            )
         if not records:
             return
         rows = [record.model_dump() for record in records]
 
         try:
+            self._restart_if_file_replaced()
             self._prepare_table(create=True)
             with self._engine.begin() as connection:
                 connection.execute(_table.insert(), rows)
         except SQLAlchemyError as error:
-            raise self._store_error(f"write {len(rows)} records to", error) from error
+            raise self._store_error(f"write {_count(len(rows), 'record')} to", error) from error
 
     def query(
         self,
@@ -180,7 +215,8 @@ class SqlRecordStore:
     ) -> list[InteractionRecord]:
         """Return the records with `since <= recorded_at < until`, newest first.
 
-        Raises `ConfigurationError` for a time without a time zone or a negative limit.
+        Returns an empty list when the table does not exist yet. Raises
+        `ConfigurationError` for a time without a time zone or a negative limit.
         """
         _check_query(since, until, limit)
         statement = sa.select(*_record_columns).order_by(
@@ -216,6 +252,16 @@ class SqlRecordStore:
                 f"fix or delete that row."
             ) from error
 
+    def has_table(self) -> bool:
+        """Tell whether the `promptrunner_interactions` table exists, without creating it.
+
+        Raises `RecordStoreError` when the database cannot be reached.
+        """
+        try:
+            return self._prepare_table(create=False)
+        except SQLAlchemyError as error:
+            raise self._store_error(f"look up the {TABLE_NAME} table in", error) from error
+
     def close(self) -> None:
         """Dispose of the engine's connections if this store created the engine."""
         if self._owns_engine:
@@ -235,19 +281,54 @@ class SqlRecordStore:
         self._table_ready = exists
         return exists
 
+    def _remember_sqlite_file(self, _dbapi_connection: Any, _record: object) -> None:
+        # SQLite has just opened (or created) the file. Only the first connection since
+        # the last restart counts: a later one may have created a new file after the old
+        # one was deleted, while older pooled connections still write to the old one.
+        if self._file_id is None and self._sqlite_path is not None:
+            self._file_id = _file_id(self._sqlite_path)
+
+    def _restart_if_file_replaced(self) -> None:
+        """Dispose of the connections when the SQLite file is gone or is another file.
+
+        SQLite keeps writing to a deleted file through the descriptors it holds, so
+        records written after a deletion would vanish with the last connection. One
+        `stat` per batch finds that out.
+        """
+        if self._sqlite_path is None or self._file_id is None:
+            return
+        if _file_id(self._sqlite_path) == self._file_id:
+            return
+
+        log_rate_limited(
+            logger,
+            logging.WARNING,
+            "The SQLite file %s was deleted or replaced while %r was open; writing to a "
+            "new file at that path",
+            self._sqlite_path,
+            self,
+        )
+        self._file_id = None
+        self._table_ready = False
+        self._engine.dispose()
+
     def _store_error(self, action: str, error: SQLAlchemyError) -> RecordStoreError:
         return RecordStoreError(f"Could not {action} {self.location}: {_describe(error)}")
 
 
-def open_record_store(target: str | os.PathLike[str], *, must_exist: bool = False) -> RecordStore:
+def open_record_store(
+    target: str | os.PathLike[str], *, must_exist: bool = False, read_only: bool = False
+) -> SqlRecordStore:
     """Open the store that `target` names, without connecting yet.
 
     A filesystem path or a `sqlite:///PATH` URL opens a SQLite file, and its directory
     must exist. A `postgresql://` or `postgresql+psycopg://` URL opens PostgreSQL through
-    psycopg 3. Anything else raises `ConfigurationError`. With `must_exist=True`, a
-    missing SQLite file raises `RecordStoreNotFoundError` and is not created.
+    psycopg 3. Anything else raises `ConfigurationError`, and so does a PostgreSQL URL
+    when psycopg cannot be imported. With `must_exist=True` or `read_only=True`, a
+    missing SQLite file raises `RecordStoreNotFoundError` and is not created. A store
+    opened with `read_only=True` never changes the database (see `SqlRecordStore`).
     """
-    return SqlRecordStore(target, must_exist=must_exist)
+    return SqlRecordStore(target, must_exist=must_exist, read_only=read_only)
 
 
 def _create_table(connection: sa.Connection) -> None:
@@ -262,20 +343,47 @@ def _create_table(connection: sa.Connection) -> None:
         connection.execute(CreateIndex(index, if_not_exists=True))
 
 
-def _create_engine(url: URL) -> Engine:
+def _create_engine(url: URL, *, read_only: bool) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, hide_parameters=True
-        )
-        sa.event.listen(engine, "connect", _configure_sqlite_connection)
-        return engine
+        return _create_sqlite_engine(url, read_only=read_only)
 
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT
-    return sa.create_engine(
-        url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
+    try:
+        # SQLAlchemy imports the driver here, not on the first connection.
+        return sa.create_engine(
+            url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
+        )
+    except ImportError as error:
+        raise ConfigurationError(
+            f"Cannot open the record store {_display_url(url)}: PostgreSQL record stores "
+            f"need psycopg 3, which could not be imported ({error}). Install it with "
+            f"pip install 'promptrunner[postgres]'."
+        ) from error
+
+
+def _create_sqlite_engine(url: URL, *, read_only: bool) -> Engine:
+    engine = sa.create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, hide_parameters=True
     )
+    if not read_only:
+        sa.event.listen(engine, "connect", _configure_sqlite_connection)
+        return engine
+
+    # SQLite's read-only mode is only available through a URI filename. The engine keeps
+    # the plain URL, so the location reads as the path.
+    assert url.database is not None
+    read_only_uri = f"{Path(url.database).as_uri()}?mode=ro"
+
+    def open_read_only(
+        _dialect: Dialect, _record: object, cargs: list[Any], cparams: dict[str, Any]
+    ) -> None:
+        cargs[:] = [read_only_uri]
+        cparams["uri"] = True
+
+    sa.event.listen(engine, "do_connect", open_read_only)
+    return engine
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:
@@ -318,7 +426,7 @@ def _database_url(target: str | os.PathLike[str] | URL, *, must_exist: bool) -> 
     if isinstance(target, os.PathLike):
         return _sqlite_url(Path(os.fspath(target)), must_exist=must_exist)
     if isinstance(target, URL):
-        url, redacted = target, _hide_password(target)
+        url, redacted = target, _display_url(target)
     elif not isinstance(target, str):
         raise ConfigurationError(
             f"Invalid record store {target!r} of type {type(target).__name__}; {_ACCEPTED_FORMS}."
@@ -328,7 +436,7 @@ def _database_url(target: str | os.PathLike[str] | URL, *, must_exist: bool) -> 
     elif "://" not in target:
         return _sqlite_url(Path(target.strip()).expanduser(), must_exist=must_exist)
     else:
-        redacted = _redact(target.strip())
+        redacted = hide_secrets(target.strip())
         try:
             url = sa.make_url(target.strip())
         except ArgumentError as error:
@@ -338,11 +446,8 @@ def _database_url(target: str | os.PathLike[str] | URL, *, must_exist: bool) -> 
 
     backend = url.get_backend_name()
     if backend == "sqlite" and url.drivername in ("sqlite", "sqlite+pysqlite"):
-        if not url.database or url.database == ":memory:" or "mode" in url.query:
-            raise ConfigurationError(
-                f"Invalid record store {redacted!r}: an in-memory SQLite database is lost when "
-                f"the process ends; {_ACCEPTED_FORMS}."
-            )
+        if not url.database or url.database == _IN_MEMORY or "mode" in url.query:
+            raise _in_memory_error(redacted)
         return _sqlite_url(Path(url.database).expanduser(), must_exist=must_exist)
     if backend in ("postgresql", "postgres") and url.drivername in (
         "postgresql",
@@ -358,6 +463,10 @@ def _database_url(target: str | os.PathLike[str] | URL, *, must_exist: bool) -> 
 
 
 def _sqlite_url(path: Path, *, must_exist: bool) -> URL:
+    # sqlite3.connect(":memory:") is an in-memory database, but through SQLAlchemy the
+    # same path would create a file named ":memory:".
+    if str(path) == _IN_MEMORY:
+        raise _in_memory_error(_IN_MEMORY)
     path = path.absolute()
     if path.is_dir():
         raise ConfigurationError(
@@ -378,11 +487,18 @@ def _sqlite_url(path: Path, *, must_exist: bool) -> URL:
     return URL.create("sqlite", database=str(path))
 
 
+def _in_memory_error(location: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"Invalid record store {location!r}: an in-memory SQLite database is lost when the "
+        f"process ends; {_ACCEPTED_FORMS}."
+    )
+
+
 def _check_dialect(url: URL) -> None:
     if url.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigurationError(
             f"SqlRecordStore supports SQLite and PostgreSQL engines, got one for "
-            f"{_hide_password(url)!r}; {_ACCEPTED_FORMS}."
+            f"{_display_url(url)!r}; {_ACCEPTED_FORMS}."
         )
 
 
@@ -411,13 +527,21 @@ def _describe(error: SQLAlchemyError) -> str:
     text = text or type(cause).__name__
     if len(text) > _MAX_REASON_CHARS:
         text = text[: _MAX_REASON_CHARS - 1] + "\u2026"
-    return _redact(text)
+    return hide_secrets(text)
 
 
-def _hide_password(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+def _display_url(url: URL) -> str:
+    return hide_secrets(url.render_as_string(hide_password=True))
 
 
-def _redact(text: str) -> str:
-    """Replace the password of any URL in `text` with `***`."""
-    return _PASSWORD_IN_URL.sub(r"\1***@", text)
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Return the device and inode numbers of the file at `path`, or None when it is missing."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"

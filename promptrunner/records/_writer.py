@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 
+from pydantic import ValidationError
 from tenacity import Retrying, stop_after_attempt, stop_when_event_set, wait_fixed
 
 from promptrunner._checks import is_finite_number, is_whole_number
@@ -65,7 +66,9 @@ class RecordWriter:
     at most `write_attempts` calls per batch, `retry_delay` seconds apart. When they all
     fail, the batch's records count as `failed`, a warning is logged on the
     `promptrunner.records` logger (rate-limited), and the writer goes on with the next
-    batch.
+    batch. A failed batch that contains records which skipped validation (built with
+    `model_construct` or `model_copy(update=...)`) gets another round of attempts without
+    the invalid ones.
 
     The writer owns the store: `close` flushes with a bound, stops the thread and closes
     the store. An open writer also flushes at interpreter exit, for at most
@@ -130,7 +133,10 @@ class RecordWriter:
 
     @property
     def dropped(self) -> int:
-        """Records never handed to the store, because the queue was full or the writer closed.
+        """Records never handed to the store: the queue was full, or the writer was closed.
+
+        A record still queued when `close` stops waiting is counted here as soon as
+        `close` returns.
 
         Objects passed to `submit` that are not `InteractionRecord`s are counted here too.
         """
@@ -138,12 +144,16 @@ class RecordWriter:
 
     @property
     def failed(self) -> int:
-        """Records lost because every write attempt of their batch raised."""
+        """Records lost because every write attempt of their batch raised, or they were invalid."""
         return self._failed
 
     @property
     def pending(self) -> int:
-        """Records submitted but not yet written, failed or dropped."""
+        """Records submitted but not yet written, failed or dropped.
+
+        After `close` gave up on a hung store, these are the records of the write call
+        that has not returned. They count as written or failed if it returns.
+        """
         with self._lock:
             return self._accepted - self._settled
 
@@ -201,9 +211,10 @@ class RecordWriter:
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Flush for at most `timeout` seconds, stop the thread and close the store.
 
-        Later `submit` calls drop their records. Records still pending when the time is
-        up are dropped. If a `store.write` call is still running then, the store is left
-        open, because closing it under that call is not safe.
+        Later `submit` calls drop their records. Records still queued when the time is
+        up count as dropped. If a `store.write` call is still running then, its records
+        stay in `pending` until it returns, and the store is left open, because closing
+        it under that call is not safe.
         """
         if not (is_finite_number(timeout) and timeout >= 0):
             raise ConfigurationError(
@@ -225,14 +236,18 @@ class RecordWriter:
         if thread is not None:
             thread.join(max(deadline - time.monotonic(), 0.0))
             if thread.is_alive():
+                with self._lock:
+                    queued = self._drop_queued()
+                    in_flight = self._accepted - self._settled
                 log_rate_limited(
                     logger,
                     logging.WARNING,
-                    "Stopped waiting for %r after %.1f s; %d interaction records were not "
-                    "written and the store was left open",
+                    "Stopped waiting for %r after %.1f s and dropped %s still queued. "
+                    "The store was left open because a write of %s has not returned",
                     self.store,
                     timeout,
-                    self.pending,
+                    _records(queued),
+                    _records(in_flight),
                 )
                 return
 
@@ -275,12 +290,22 @@ class RecordWriter:
                 return
             written = self._write(batch)
             with self._lock:
-                if written:
-                    self._written += len(batch)
-                else:
-                    self._failed += len(batch)
+                self._written += written
+                self._failed += len(batch) - written
                 self._settled += len(batch)
                 self._progress.notify_all()
+
+    def _drop_queued(self) -> int:
+        """Count every queued record as dropped and return how many there were.
+
+        The caller holds the lock.
+        """
+        count = len(self._pending)
+        self._dropped += count
+        self._settled += count
+        self._pending.clear()
+        self._progress.notify_all()
+        return count
 
     def _next_batch(self) -> list[InteractionRecord] | None:
         """Wait for records and take up to `batch_size` of them, or return None once stopping."""
@@ -289,10 +314,7 @@ class RecordWriter:
                 self._has_work.wait()
             if self._stopping.is_set():
                 # close has given up waiting, so what is left is dropped, not written.
-                self._dropped += len(self._pending)
-                self._settled += len(self._pending)
-                self._pending.clear()
-                self._progress.notify_all()
+                self._drop_queued()
                 return None
 
             gather_until = time.monotonic() + self.linger
@@ -307,8 +329,48 @@ class RecordWriter:
             count = min(len(self._pending), self.batch_size)
             return [self._pending.popleft() for _ in range(count)]
 
-    def _write(self, batch: list[InteractionRecord]) -> bool:
-        """Write one batch with bounded retries, and return whether the store accepted it."""
+    def _write(self, batch: list[InteractionRecord]) -> int:
+        """Write one batch with bounded retries, and return how many records the store accepted.
+
+        When the batch fails and some of its records are invalid, the valid ones get
+        another round of attempts on their own, so one bad record does not lose the rest.
+        """
+        # NOTE: a valid record can still fail its whole batch when the database rejects
+        # a value, such as a NUL character in a text field on PostgreSQL.
+        error = self._write_with_retries(batch)
+        if error is None:
+            return len(batch)
+
+        valid = [record for record in batch if _is_valid(record)]
+        if valid and len(valid) < len(batch):
+            log_rate_limited(
+                logger,
+                logging.WARNING,
+                "Leaving out %s that failed validation, and retrying the rest of the batch "
+                "that %r rejected: %s: %s",
+                _records(len(batch) - len(valid)),
+                self.store,
+                type(error).__name__,
+                error,
+            )
+            error = self._write_with_retries(valid)
+            if error is None:
+                return len(valid)
+
+        log_rate_limited(
+            logger,
+            logging.WARNING,
+            "Could not write %s to %r (%d lost so far): %s: %s",
+            _records(len(batch)),
+            self.store,
+            self._failed + len(batch),
+            type(error).__name__,
+            error,
+        )
+        return 0
+
+    def _write_with_retries(self, batch: list[InteractionRecord]) -> Exception | None:
+        """Call `store.write` up to `write_attempts` times, and return the last error or None."""
         retrying = Retrying(
             stop=stop_after_attempt(self.write_attempts) | stop_when_event_set(self._stopping),
             wait=wait_fixed(self.retry_delay),
@@ -318,22 +380,24 @@ class RecordWriter:
         try:
             retrying(self.store.write, batch)
         except Exception as error:  # Counted and logged instead of raised, whatever the store.
-            log_rate_limited(
-                logger,
-                logging.WARNING,
-                "Could not write %d interaction records to %r, so they are lost (%d lost so "
-                "far): %s: %s",
-                len(batch),
-                self.store,
-                self._failed + len(batch),
-                type(error).__name__,
-                error,
-            )
-            return False
-        return True
+            return error
+        return None
 
     def _sleep_unless_stopping(self, seconds: float) -> None:
         self._stopping.wait(seconds)
 
     def _close_at_exit(self) -> None:
         self.close(ATEXIT_FLUSH_TIMEOUT)
+
+
+def _is_valid(record: InteractionRecord) -> bool:
+    """Tell whether a record passes validation again, as one built by `model_construct` may not."""
+    try:
+        InteractionRecord.model_validate(record.model_dump(warnings=False))
+    except (ValidationError, ConfigurationError):
+        return False
+    return True
+
+
+def _records(count: int) -> str:
+    return f"{count:,} interaction record" if count == 1 else f"{count:,} interaction records"
