@@ -506,3 +506,16 @@ def test_cli_demo_bad_records_store(tmp_path: Path) -> None:
     assert completed.stderr.startswith("error: Invalid value for '--records':")
     assert completed.stderr.count("\n") == 1
     assert "Loading litellm" not in completed.stdout
+
+
+def test_cli_demo_hides_store_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = "postgresql://postgres:secretpw@127.0.0.1:1/test?password=querysecret"
+
+    result = invoke("demo", "--records", url)
+
+    assert result.exit_code == 0
+    assert "secretpw" not in result.output
+    assert "querysecret" not in result.output
+    assert "Records: 0 written to postgresql://postgres:***@127.0.0.1:1/test" in result.output
+    assert "(with the password in place of ***)" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -96,9 +97,13 @@ def demo(spans_target: str, records_target: str | None) -> None:
     click.echo(report.reply)
     click.echo("")
     span_count = 1 + sum(1 + len(result.attempts) for result in report.results)
-    where = "printed above" if spans_target == _CONSOLE else f"appended to {_shown(spans_target)}"
+    where = (
+        "printed above"
+        if spans_target == _CONSOLE
+        else f"appended to {Path(spans_target).resolve()}"
+    )
     click.echo(f"Spans: {span_count} in one trace, {where}.")
-    _print_records_line(runner, store)
+    _print_records_line(runner, store, given=records_target is not None)
 
 
 def _open_store(target: str) -> RecordStore:
@@ -127,29 +132,24 @@ def _one_line(span: ReadableSpan) -> str:
     return f"{span.to_json(indent=None)}\n"
 
 
-def _print_records_line(runner: Runner, store: str) -> None:
-    from promptrunner.records import DEFAULT_RECORD_STORE
+def _print_records_line(runner: Runner, store: str, *, given: bool) -> None:
+    from promptrunner.records import display_location
 
     writer = runner.records
     if writer is None:
         return
-    listing = (
-        "promptrunner interactions"
-        if store == DEFAULT_RECORD_STORE
-        else f"promptrunner interactions --store {store}"
-    )
+    location = display_location(store)
     lost = writer.dropped + writer.failed
     note = f" ({lost} could not be written)" if lost else ""
-    click.echo(f"Records: {writer.written} written to {_shown(store)}{note}; list them with:")
-    click.echo(f"  {listing}")
+    click.echo(f"Records: {writer.written} written to {location}{note}; list them with:")
 
-
-def _shown(target: str) -> str:
-    if "://" not in target:
-        return str(Path(target).resolve())
-    from sqlalchemy.engine import make_url
-
-    return make_url(target).render_as_string(hide_password=True)
+    if not given:
+        # `interactions` finds the same store through the same variable or default.
+        click.echo("  promptrunner interactions")
+        return
+    click.echo(f"  promptrunner interactions --store {shlex.quote(location)}")
+    if location != store and "://" in store:
+        click.echo("  (with the password in place of ***)")
 
 
 def _print_row(result: PromptResult) -> None:
