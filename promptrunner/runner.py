@@ -169,28 +169,7 @@ class Runner:
                 result.outcome.message,
             )
         if self.records is not None:
-            self._submit_record(result, requested_effort, trace_id)
-
-    def _submit_record(
-        self, result: PromptResult, requested_effort: str | None, trace_id: str | None
-    ) -> None:
-        from promptrunner.records import InteractionRecord
-
-        assert self.records is not None
-        try:
-            record = InteractionRecord.from_result(
-                result, requested_effort=requested_effort, trace_id=trace_id
-            )
-        except Exception as error:  # A record never fails the run it describes.
-            log_rate_limited(
-                logger,
-                logging.WARNING,
-                "Could not build the record of step %s: %s",
-                result.step,
-                error,
-            )
-            return
-        self.records.submit(record)
+            _submit_record(self.records, result, requested_effort, trace_id)
 
     def _resolve_deadline(self, deadline: Deadline | float | None) -> Deadline:
         if deadline is None:
@@ -266,6 +245,23 @@ def _with_attempts_made(result: PromptResult, run_trace: RunTrace) -> PromptResu
     result.attempts = list(run_trace.attempts)
     result.usage = sum((attempt.usage for attempt in result.attempts), Usage())
     return result
+
+
+def _submit_record(
+    writer: RecordWriter, result: PromptResult, requested_effort: str | None, trace_id: str | None
+) -> None:
+    from promptrunner.records import InteractionRecord
+
+    try:
+        record = InteractionRecord.from_result(
+            result, requested_effort=requested_effort, trace_id=trace_id
+        )
+    except Exception as error:  # A record never fails the run it describes.
+        log_rate_limited(
+            logger, logging.WARNING, "Could not build the record of step %s: %s", result.step, error
+        )
+        return
+    writer.submit(record)
 
 
 def _requested_effort(request: PromptRequest, result: PromptResult) -> str | None:

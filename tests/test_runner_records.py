@@ -13,11 +13,20 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from promptrunner import ConfigurationError, LiteLLMTransport, Middleware, Runner
+from promptrunner import (
+    ConfigurationError,
+    LiteLLMTransport,
+    Middleware,
+    PromptRequest,
+    PromptResult,
+    Runner,
+    Usage,
+)
 from promptrunner.middleware import ModelFallback, ReasoningDowngrade, TimeoutRetry
 from promptrunner.records import InteractionRecord, RecordWriter, SqlRecordStore
 from promptrunner.simulator import ProviderSimulator
 from promptrunner.telemetry import Telemetry
+from tests.fakes import FakeTransport, answer
 from tests.middleware_helpers import API_KEY, sim_request
 
 
@@ -181,3 +190,22 @@ async def test_record_of_a_cancelled_run(
 def test_runner_rejects_an_unknown_records_target(provider_simulator: ProviderSimulator) -> None:
     with pytest.raises(ConfigurationError, match="Runner records must be"):
         records_runner(provider_simulator, 42)
+
+
+async def test_unbuildable_record_never_fails_a_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def negative_usage(request: PromptRequest) -> PromptResult:
+        result = answer(request)
+        result.usage = Usage(input_tokens=-1)
+        return result
+
+    runner = Runner(FakeTransport(negative_usage), records=tmp_path / "records.sqlite3")
+
+    result = await runner.run(PromptRequest.from_prompt("Hello", model="openai/fake"))
+    runner.close()
+
+    assert result.ok
+    assert "Could not build the record of step prompt" in caplog.text
+    assert runner.records is not None
+    assert runner.records.written == 0
