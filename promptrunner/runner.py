@@ -80,6 +80,12 @@ class Runner:
                     f"Middleware at position {position} is not callable: {layer!r}; each "
                     f"middleware is an async callable (request, call_next) -> result."
                 )
+        if telemetry is not None and not isinstance(telemetry, Telemetry):
+            raise ConfigurationError(
+                f"Runner telemetry must be a promptrunner Telemetry, got "
+                f"{type(telemetry).__name__}; wrap providers as "
+                f"Telemetry(tracer_provider=..., meter_provider=...)."
+            )
         self.transport = transport
         self.middleware = tuple(middleware)
         self.budget = check_budget(budget)

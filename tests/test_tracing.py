@@ -18,7 +18,15 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 from pydantic import BaseModel
 
-from promptrunner import CallNext, LiteLLMTransport, Middleware, PromptRequest, PromptResult, Runner
+from promptrunner import (
+    CallNext,
+    ConfigurationError,
+    LiteLLMTransport,
+    Middleware,
+    PromptRequest,
+    PromptResult,
+    Runner,
+)
 from promptrunner.middleware import (
     BudgetClamp,
     ModelFallback,
@@ -32,6 +40,7 @@ from promptrunner.request import Message
 from promptrunner.simulator import ProviderSimulator
 from promptrunner.telemetry import CAPTURE_CONTENT_ENV, MAX_CONTENT_CHARS, Telemetry
 from promptrunner.telemetry._content import input_messages, output_messages
+from tests.fakes import FakeTransport
 from tests.middleware_helpers import API_KEY, sim_request
 
 PROMPT = "Write one sentence about green tea harvests."
@@ -500,3 +509,8 @@ def test_captured_content_stays_valid_json() -> None:
     assert len(cut) == MAX_CONTENT_CHARS - len("Answer briefly.") + len("[...]")
     assert captured[2]["parts"] == [{"type": "image_url"}]
     assert json.loads(output_messages(long_text, "length"))[0]["finish_reason"] == "length"
+
+
+def test_runner_rejects_a_bare_provider(sink: Sink) -> None:
+    with pytest.raises(ConfigurationError, match=r"Telemetry\(tracer_provider=\.\.\."):
+        Runner(FakeTransport(), telemetry=sink.provider)  # type: ignore[arg-type]
