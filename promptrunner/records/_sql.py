@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,17 +17,24 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.engine import URL, Dialect, Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.schema import CreateIndex, CreateTable
-from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_fixed
 
 from promptrunner._checks import is_whole_number
 from promptrunner._logging import log_rate_limited
 from promptrunner._model import summarize_validation_error
 from promptrunner.errors import ConfigurationError
+from promptrunner.records._engine import (
+    POSTGRES_CONNECT_TIMEOUT,
+    SQLITE_BUSY_TIMEOUT,
+    check_dialect,
+    create_engine,
+    database_url,
+    display_url,
+)
 from promptrunner.records._location import hide_secrets
 from promptrunner.records._record import InteractionRecord
-from promptrunner.records._store import RecordStoreError, RecordStoreNotFoundError
+from promptrunner.records._store import RecordStoreError
 
 __all__ = [
     "POSTGRES_CONNECT_TIMEOUT",
@@ -42,33 +48,11 @@ logger = logging.getLogger("promptrunner.records")
 
 TABLE_NAME = "promptrunner_interactions"
 
-SQLITE_BUSY_TIMEOUT = 10.0
-"""Maximum seconds a SQLite statement waits for another connection's write lock.
-
-SQLite lets one connection write at a time, so writers in other threads or processes
-wait in turn. A write that still finds the file locked after this long fails.
-"""
-
-POSTGRES_CONNECT_TIMEOUT = 10
-"""Maximum seconds to wait for a PostgreSQL connection, unless the URL sets `connect_timeout`."""
-
 _SCHEMA_LOCK_KEY = 0x7072_5F72_6563_6F72
 """PostgreSQL advisory lock key that serializes creating the table across processes."""
 
-_WAL_SWITCH_RETRY_DELAY = 0.05
-"""Seconds between two tries to switch a new SQLite file to WAL mode while it is busy."""
-
-_SQLITE_BUSY_CODES = frozenset({5, 6})
-"""SQLITE_BUSY and SQLITE_LOCKED, the primary result codes of a locked database."""
-
 _MAX_REASON_CHARS = 500
 """Maximum length of a database error's text inside a `RecordStoreError` message."""
-
-_ACCEPTED_FORMS = (
-    "give a SQLite file path, a sqlite:///PATH URL, or a postgresql://USER@HOST/DATABASE URL"
-)
-
-_IN_MEMORY = ":memory:"
 
 
 class _UtcDateTime(sa.types.TypeDecorator[datetime]):
@@ -164,19 +148,19 @@ class SqlRecordStore:
         """Read-only mode, in which `write` raises `ConfigurationError`."""
 
         if isinstance(url_or_engine, Engine):
-            _check_dialect(url_or_engine.url)
+            check_dialect(url_or_engine.url)
             self._engine = url_or_engine
             self._owns_engine = False
         else:
-            url = _database_url(url_or_engine, must_exist=must_exist or read_only)
-            self._engine = _create_engine(url, read_only=read_only)
+            url = database_url(url_or_engine, must_exist=must_exist or read_only)
+            self._engine = create_engine(url, read_only=read_only)
             self._owns_engine = True
             if url.get_backend_name() == "sqlite" and not read_only:
                 assert url.database is not None  # _database_url rejects in-memory databases.
                 self._sqlite_path = Path(url.database)
                 sa.event.listen(self._engine, "connect", self._remember_sqlite_file)
 
-        self.location = _display_url(self._engine.url)
+        self.location = display_url(self._engine.url)
         """The database URL, with the password and secret query values hidden."""
         self._table_ready = False
 
@@ -343,165 +327,6 @@ def _create_table(connection: sa.Connection) -> None:
         connection.execute(CreateIndex(index, if_not_exists=True))
 
 
-def _create_engine(url: URL, *, read_only: bool) -> Engine:
-    if url.get_backend_name() == "sqlite":
-        return _create_sqlite_engine(url, read_only=read_only)
-
-    connect_args: dict[str, Any] = {}
-    if "connect_timeout" not in url.query:
-        connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT
-    try:
-        # SQLAlchemy imports the driver here, not on the first connection.
-        return sa.create_engine(
-            url, connect_args=connect_args, pool_pre_ping=True, hide_parameters=True
-        )
-    except ImportError as error:
-        raise ConfigurationError(
-            f"Cannot open the record store {_display_url(url)}: PostgreSQL record stores "
-            f"need psycopg 3, which could not be imported ({error}). Install it with "
-            f"pip install 'promptrunner[postgres]'."
-        ) from error
-
-
-def _create_sqlite_engine(url: URL, *, read_only: bool) -> Engine:
-    engine = sa.create_engine(
-        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT}, hide_parameters=True
-    )
-    if not read_only:
-        sa.event.listen(engine, "connect", _configure_sqlite_connection)
-        return engine
-
-    # SQLite's read-only mode is only available through a URI filename. The engine keeps
-    # the plain URL, so the location reads as the path.
-    assert url.database is not None
-    read_only_uri = f"{Path(url.database).as_uri()}?mode=ro"
-
-    def open_read_only(
-        _dialect: Dialect, _record: object, cargs: list[Any], cparams: dict[str, Any]
-    ) -> None:
-        cargs[:] = [read_only_uri]
-        cparams["uri"] = True
-
-    sa.event.listen(engine, "do_connect", open_read_only)
-    return engine
-
-
-def _configure_sqlite_connection(dbapi_connection: Any, _record: object) -> None:
-    # WAL lets readers work while one process writes. synchronous=NORMAL is safe in WAL
-    # mode: a crash of the process loses nothing, but a power loss may lose the last commits.
-    cursor = dbapi_connection.cursor()
-    try:
-        retrying = Retrying(
-            stop=stop_after_delay(SQLITE_BUSY_TIMEOUT),
-            wait=wait_fixed(_WAL_SWITCH_RETRY_DELAY),
-            retry=retry_if_exception(_is_sqlite_busy),
-            reraise=True,
-        )
-        retrying(_enable_wal, cursor)
-        cursor.execute("PRAGMA synchronous=NORMAL")
-    finally:
-        cursor.close()
-
-
-def _enable_wal(cursor: Any) -> None:
-    # WAL mode is stored in the file, so only the first connection to a new file switches.
-    # The switch needs an exclusive lock, and SQLite reports a busy file at once instead
-    # of waiting for the busy timeout, so the caller retries.
-    (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
-    if str(mode).lower() != "wal":
-        cursor.execute("PRAGMA journal_mode=WAL")
-
-
-def _is_sqlite_busy(error: BaseException) -> bool:
-    if not isinstance(error, sqlite3.OperationalError):
-        return False
-    # NOTE: Python 3.10 has no sqlite_errorcode, so there every OperationalError of the
-    # switch is retried until SQLITE_BUSY_TIMEOUT.
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is None or code & 0xFF in _SQLITE_BUSY_CODES
-
-
-def _database_url(target: str | os.PathLike[str] | URL, *, must_exist: bool) -> URL:
-    """Turn a path or URL into a SQLAlchemy URL for the SQLite or psycopg driver."""
-    if isinstance(target, os.PathLike):
-        return _sqlite_url(Path(os.fspath(target)), must_exist=must_exist)
-    if isinstance(target, URL):
-        url, redacted = target, _display_url(target)
-    elif not isinstance(target, str):
-        raise ConfigurationError(
-            f"Invalid record store {target!r} of type {type(target).__name__}; {_ACCEPTED_FORMS}."
-        )
-    elif not target.strip():
-        raise ConfigurationError(f"The record store is empty; {_ACCEPTED_FORMS}.")
-    elif "://" not in target:
-        return _sqlite_url(Path(target.strip()).expanduser(), must_exist=must_exist)
-    else:
-        redacted = hide_secrets(target.strip())
-        try:
-            url = sa.make_url(target.strip())
-        except ArgumentError as error:
-            raise ConfigurationError(
-                f"Invalid record store URL {redacted!r}; {_ACCEPTED_FORMS}."
-            ) from error
-
-    backend = url.get_backend_name()
-    if backend == "sqlite" and url.drivername in ("sqlite", "sqlite+pysqlite"):
-        if not url.database or url.database == _IN_MEMORY or "mode" in url.query:
-            raise _in_memory_error(redacted)
-        return _sqlite_url(Path(url.database).expanduser(), must_exist=must_exist)
-    if backend in ("postgresql", "postgres") and url.drivername in (
-        "postgresql",
-        "postgres",
-        "postgresql+psycopg",
-    ):
-        return url.set(drivername="postgresql+psycopg")
-
-    raise ConfigurationError(
-        f"Unsupported record store {redacted!r}; {_ACCEPTED_FORMS} (PostgreSQL goes through "
-        f"psycopg 3)."
-    )
-
-
-def _sqlite_url(path: Path, *, must_exist: bool) -> URL:
-    # sqlite3.connect(":memory:") is an in-memory database, but through SQLAlchemy the
-    # same path would create a file named ":memory:".
-    if str(path) == _IN_MEMORY:
-        raise _in_memory_error(_IN_MEMORY)
-    path = path.absolute()
-    if path.is_dir():
-        raise ConfigurationError(
-            f"The record store {path} is a directory; give the path of a SQLite file in it, "
-            f"such as {path / 'promptrunner-records.sqlite3'}."
-        )
-    if must_exist and not path.exists():
-        raise RecordStoreNotFoundError(
-            f"No record store at {path}: the file does not exist, so no records were "
-            f"written there yet.",
-            str(path),
-        )
-    if not path.parent.is_dir():
-        raise ConfigurationError(
-            f"Cannot create the record store {path}: the directory {path.parent} does not "
-            f"exist. Create it, or choose a file in an existing directory."
-        )
-    return URL.create("sqlite", database=str(path))
-
-
-def _in_memory_error(location: str) -> ConfigurationError:
-    return ConfigurationError(
-        f"Invalid record store {location!r}: an in-memory SQLite database is lost when the "
-        f"process ends; {_ACCEPTED_FORMS}."
-    )
-
-
-def _check_dialect(url: URL) -> None:
-    if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigurationError(
-            f"SqlRecordStore supports SQLite and PostgreSQL engines, got one for "
-            f"{_display_url(url)!r}; {_ACCEPTED_FORMS}."
-        )
-
-
 def _check_query(since: datetime | None, until: datetime | None, limit: int | None) -> None:
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.utcoffset() is None:
@@ -528,10 +353,6 @@ def _describe(error: SQLAlchemyError) -> str:
     if len(text) > _MAX_REASON_CHARS:
         text = text[: _MAX_REASON_CHARS - 1] + "\u2026"
     return hide_secrets(text)
-
-
-def _display_url(url: URL) -> str:
-    return hide_secrets(url.render_as_string(hide_password=True))
 
 
 def _file_id(path: Path) -> tuple[int, int] | None:
