@@ -4,15 +4,17 @@ Everything promptrunner logs goes to the `promptrunner` logger hierarchy with la
 arguments. Warnings about slow paths and degraded best-effort work are logged only when
 `PROMPTRUNNER_LOG_SLOW_PATHS=1` is set or `set_slow_path_logging(True)` was called. Errors
 reach traces and records either way. An identical warning is logged at most once per
-`REPEAT_INTERVAL` seconds, and the next one that gets through says how many were left
-out. Warnings count as identical when they come from the same logger and message
-template with the same text arguments: numbers such as counts and times may differ.
+`REPEAT_INTERVAL` seconds, and the next one that gets through reports how many were
+left out. Warnings count as identical when they come from the same logger and message
+template with the same text arguments, numbers aside: counts and times may differ, as
+arguments or as digits inside a text argument.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 
@@ -62,7 +64,7 @@ def log_rate_limited(logger: logging.Logger, level: int, message: str, *args: ob
     if not logger.isEnabledFor(level):
         return
 
-    key = (logger.name, message, *(arg for arg in args if not isinstance(arg, (int, float))))
+    key = (logger.name, message, *(_DIGITS.sub("#", str(arg)) for arg in args if _is_text(arg)))
     left_out = _limiter.admit(key)
     if left_out is None:
         return
@@ -70,6 +72,13 @@ def log_rate_limited(logger: logging.Logger, level: int, message: str, *args: ob
         logger.log(level, message + " (%d more like this were left out)", *args, left_out)
     else:
         logger.log(level, message, *args)
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _is_text(arg: object) -> bool:
+    return not isinstance(arg, (int, float))
 
 
 class _RateLimiter:

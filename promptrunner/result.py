@@ -104,9 +104,17 @@ class PromptResult(BaseModel):
     def ok(self) -> bool:
         return self.outcome.is_ok
 
-    def record(self, middleware: str, name: str, **attributes: str | int | float | bool) -> None:
-        """Append a decision, such as `record("TimeoutRetry", "retried", wait_ms=250)`."""
-        self.decisions.append(Decision(middleware=middleware, name=name, attributes=attributes))
+    def record(self, middleware: str, name: str, **attributes: object) -> None:
+        """Append a decision, such as `record("TimeoutRetry", "retried", wait_ms=250)`.
+
+        Attribute values are strings, numbers or booleans, as span event attributes are.
+        A None value is left out and any other value is stored as its `str()`, so
+        recording a decision cannot raise on its values.
+        """
+        values = {
+            key: _attribute_value(value) for key, value in attributes.items() if value is not None
+        }
+        self.decisions.append(Decision(middleware=middleware, name=name, attributes=values))
 
     def following(self, earlier: PromptResult) -> PromptResult:
         """Fold an earlier result of the same run into this one and return this one.
@@ -118,3 +126,9 @@ class PromptResult(BaseModel):
         self.decisions[:0] = earlier.decisions
         self.usage = earlier.usage + self.usage
         return self
+
+
+def _attribute_value(value: object) -> str | int | float | bool:
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -517,5 +517,5 @@ def test_cli_demo_hides_store_password(tmp_path: Path, monkeypatch: pytest.Monke
     assert result.exit_code == 0
     assert "secretpw" not in result.output
     assert "querysecret" not in result.output
-    assert "Records: 0 written to postgresql://postgres:***@127.0.0.1:1/test" in result.output
-    assert "(with the password in place of ***)" in result.output
+    assert "Records: none written to postgresql://postgres:***@127.0.0.1:1/test" in result.output
+    assert "(4 could not be written)." in result.output

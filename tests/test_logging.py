@@ -122,6 +122,15 @@ def test_different_text_is_not_rate_limited(caplog: pytest.LogCaptureFixture, cl
     ]
 
 
+def test_numbers_inside_text_are_ignored(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="promptrunner")
+
+    for seconds in ("0.30", "0.31", "0.38"):
+        log_rate_limited(logger, logging.WARNING, "failed: %s", f"no answer within {seconds} s")
+
+    assert messages(caplog) == ["failed: no answer within 0.30 s"]
+
+
 def test_disabled_level_costs_no_formatting(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR, logger="promptrunner")
 

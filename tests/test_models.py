@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from promptrunner import ConfigurationError, Deadline, Message, Outcome, PromptRequest, Usage
+from promptrunner import (
+    ConfigurationError,
+    Deadline,
+    Message,
+    Outcome,
+    PromptRequest,
+    PromptResult,
+    Usage,
+)
 from promptrunner.outcome import OutcomeCategory, OutcomeStatus
 
 
@@ -207,3 +215,11 @@ def test_message_copy_sends_new_content() -> None:
     changed = message.model_copy(update={"content": "second"})
 
     assert changed.to_provider() == {"role": "user", "content": "second"}
+
+
+def test_record_keeps_any_attribute_value() -> None:
+    result = PromptResult(step="s", model="a", outcome=Outcome.ok())
+
+    result.record("Audit", "checked", missing=None, tags=["a", "b"], count=2, ok=True)
+
+    assert result.decisions[0].attributes == {"tags": "['a', 'b']", "count": 2, "ok": True}

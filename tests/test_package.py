@@ -8,6 +8,7 @@ import os
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +86,30 @@ def test_transport_construction_stays_offline() -> None:
     assert report["events"] == []
     assert report["cost_map_local"] == "True"
     assert str(report["tiktoken_dir"]).endswith("tokenizers")
+
+
+def test_transport_construction_prints_nothing(tmp_path: Path) -> None:
+    """An application logging at DEBUG sees litellm's records in its log, not on stdout."""
+    log_file = tmp_path / "app.log"
+    code = (
+        "import logging\n"
+        f"logging.basicConfig(level=logging.DEBUG, filename={str(log_file)!r})\n"
+        "from promptrunner import LiteLLMTransport\n"
+        "LiteLLMTransport(api_base='http://127.0.0.1:9/v1', api_key='sk-quiet-test')\n"
+    )
+
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=clean_environment(),
+        check=True,
+    )
+
+    assert completed.stdout == ""
+    assert completed.stderr == ""
+    assert "promptrunner.transport.litellm" in log_file.read_text()
 
 
 def test_package_all_is_complete() -> None:

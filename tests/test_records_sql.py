@@ -593,6 +593,8 @@ def test_open_must_exist_does_not_create(tmp_path: Path) -> None:
         ":memory:",
         " :memory: ",
         "   ",
+        "postgresql://",
+        "postgresql://user@127.0.0.1:1",
     ],
 )
 def test_open_rejects_unsupported_targets(value: str) -> None:

@@ -26,6 +26,7 @@ from promptrunner import (
     PromptRequest,
     PromptResult,
     Runner,
+    Usage,
 )
 from promptrunner.middleware import (
     BudgetClamp,
@@ -40,7 +41,7 @@ from promptrunner.request import Message
 from promptrunner.simulator import ProviderSimulator
 from promptrunner.telemetry import CAPTURE_CONTENT_ENV, MAX_CONTENT_CHARS, Telemetry
 from promptrunner.telemetry._content import input_messages, output_messages
-from tests.fakes import FakeTransport
+from tests.fakes import FakeTransport, answer
 from tests.middleware_helpers import API_KEY, sim_request
 
 PROMPT = "Write one sentence about green tea harvests."
@@ -294,7 +295,7 @@ async def test_cancelled_run_keeps_attempts_made(
 
     run = sink.run_span()
     assert run.attributes["promptrunner.outcome.category"] == "cancelled"
-    assert run.attributes["promptrunner.attempts"] == 1
+    assert run.attributes["promptrunner.attempts"] == 2
     first, second = sink.attempt_spans()
     assert first.attributes["error.type"] == "RateLimitError"
     assert second.attributes["error.type"] == "CancelledError"
@@ -514,3 +515,35 @@ def test_captured_content_stays_valid_json() -> None:
 def test_runner_rejects_a_bare_provider(sink: Sink) -> None:
     with pytest.raises(ConfigurationError, match=r"Telemetry\(tracer_provider=\.\.\."):
         Runner(FakeTransport(), telemetry=sink.provider)  # type: ignore[arg-type]
+
+
+async def test_call_in_flight_counts_as_attempt(
+    provider_simulator: ProviderSimulator, sink: Sink
+) -> None:
+    runner = traced_runner(provider_simulator, sink)
+
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(runner.run(sim_request("sim-hang", PROMPT), deadline=30), 0.5)
+
+    run = sink.run_span()
+    assert run.attributes["promptrunner.attempts"] == 1
+    assert run.attributes["promptrunner.outcome.category"] == "cancelled"
+
+
+async def test_transport_without_attempts_gets_one(sink: Sink) -> None:
+    def bare(request: PromptRequest) -> PromptResult:
+        result = answer(request, "plain")
+        result.attempts = []
+        result.usage = Usage(input_tokens=5, output_tokens=7)
+        return result
+
+    runner = Runner(FakeTransport(bare), telemetry=sink.telemetry())
+
+    result = await runner.run(PromptRequest.from_prompt("Hello", model="custom-model"))
+
+    (attempt,) = result.attempts
+    assert attempt.model == "custom-model"
+    assert attempt.usage.output_tokens == 7
+    assert sink.run_span().attributes["promptrunner.attempts"] == 1
+    (span,) = sink.attempt_spans()
+    assert span.attributes["gen_ai.provider.name"] == "unknown"

@@ -103,7 +103,7 @@ def demo(spans_target: str, records_target: str | None) -> None:
         else f"appended to {Path(spans_target).resolve()}"
     )
     click.echo(f"Spans: {span_count} in one trace, {where}.")
-    _print_records_line(runner, store, given=records_target is not None)
+    _print_records_line(runner, store, from_option=records_target is not None)
 
 
 def _open_store(target: str) -> RecordStore:
@@ -132,7 +132,7 @@ def _one_line(span: ReadableSpan) -> str:
     return f"{span.to_json(indent=None)}\n"
 
 
-def _print_records_line(runner: Runner, store: str, *, given: bool) -> None:
+def _print_records_line(runner: Runner, store: str, *, from_option: bool) -> None:
     from promptrunner.records import display_location
 
     writer = runner.records
@@ -140,10 +140,13 @@ def _print_records_line(runner: Runner, store: str, *, given: bool) -> None:
         return
     location = display_location(store)
     lost = writer.dropped + writer.failed
+    if not writer.written:
+        click.echo(f"Records: none written to {location} ({lost} could not be written).")
+        return
     note = f" ({lost} could not be written)" if lost else ""
     click.echo(f"Records: {writer.written} written to {location}{note}; list them with:")
 
-    if not given:
+    if not from_option:
         # `interactions` finds the same store through the same variable or default.
         click.echo("  promptrunner interactions")
         return

@@ -165,6 +165,12 @@ def database_url(target: str | os.PathLike[str] | URL, *, must_exist: bool) -> U
         "postgres",
         "postgresql+psycopg",
     ):
+        if not url.database:
+            # libpq would fill in a database from its defaults, so records could land in
+            # a database that no reader is pointed at.
+            raise ConfigurationError(
+                f"The record store URL {redacted!r} names no database; {ACCEPTED_FORMS}."
+            )
         return url.set(drivername="postgresql+psycopg")
 
     raise ConfigurationError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +13,8 @@ from opentelemetry import metrics, trace
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from opentelemetry.util.types import AttributeValue
 
-from promptrunner.outcome import OutcomeStatus
+from promptrunner.outcome import Outcome, OutcomeCategory, OutcomeStatus
+from promptrunner.result import Attempt
 from promptrunner.telemetry import _names as names
 from promptrunner.telemetry._content import capture_enabled, input_messages, output_messages
 from promptrunner.telemetry._metrics import Instruments
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from promptrunner.deadline import Deadline
     from promptrunner.middleware import CallNext
     from promptrunner.request import PromptRequest
-    from promptrunner.result import Attempt, PromptResult
+    from promptrunner.result import PromptResult
 
 __all__ = ["INSTRUMENTATION_SCOPE", "RunTrace", "Telemetry"]
 
@@ -32,7 +34,7 @@ INSTRUMENTATION_SCOPE = "promptrunner"
 
 
 class _RunState:
-    """What the attempts of one run share: the next attempt index, and the attempts made."""
+    """The state the attempts of one run share: the next attempt index, the attempts made."""
 
     __slots__ = ("attempts", "next_index")
 
@@ -45,7 +47,7 @@ _run_state: ContextVar[_RunState | None] = ContextVar("promptrunner_run_state", 
 
 
 class Telemetry:
-    """Where a runner sends its traces and metrics, and whether spans carry message text.
+    """The destination of a runner's traces and metrics, and whether spans carry message text.
 
     With no providers given, the global ones are used, so an application that configures
     the OpenTelemetry SDK gets promptrunner's spans and metrics with no wiring. Without an
@@ -90,6 +92,7 @@ class Telemetry:
         async def traced_complete(request: PromptRequest) -> PromptResult:
             state = _run_state.get()
             index = _next_attempt_index(state)
+            started_at = time.time()
             started = time.monotonic()
             with tracer.start_as_current_span(
                 f"{names.CHAT_OPERATION} {names.provider_model(request.model, None)}",
@@ -101,15 +104,20 @@ class Telemetry:
                     result = await complete(request)
                 except BaseException as error:
                     failure = type(error).__qualname__
+                    duration = time.monotonic() - started
                     _end_attempt_with_error(span, request, index, failure)
                     instruments.operation_duration.record(
-                        time.monotonic() - started,
-                        _metric_attributes(request.model, None, None, failure),
+                        duration, _metric_attributes(request.model, None, None, failure)
                     )
+                    if state is not None and isinstance(error, asyncio.CancelledError):
+                        state.attempts.append(_cancelled_attempt(request, started_at, duration))
                     raise
 
                 if state is not None:
-                    state.attempts.extend(result.attempts)
+                    state.attempts.extend(
+                        result.attempts
+                        or [_attempt_from_result(request, result, started_at, started)]
+                    )
                 attempt = result.attempts[-1] if result.attempts else None
                 _annotate_attempt(span, request, result, attempt, index, capture_content)
                 _record_attempt_metrics(instruments, request, result, attempt, started)
@@ -196,6 +204,36 @@ class RunTrace:
             self.span.set_attribute(names.ERROR_TYPE, type(error).__qualname__)
             self.span.set_status(StatusCode.ERROR, f"the run raised {type(error).__qualname__}")
         self.span.end()
+
+
+def _cancelled_attempt(request: PromptRequest, started_at: float, duration: float) -> Attempt:
+    outcome = Outcome.failed(
+        OutcomeCategory.CANCELLED, "the call was cancelled", error_type="CancelledError"
+    )
+    return Attempt(
+        model=request.model,
+        started_at=started_at,
+        duration=duration,
+        outcome=outcome,
+        reasoning_effort=request.reasoning_effort,
+        max_output_tokens=request.max_output_tokens,
+    )
+
+
+def _attempt_from_result(
+    request: PromptRequest, result: PromptResult, started_at: float, started: float
+) -> Attempt:
+    """Describe a call whose transport returned a result without its attempt."""
+    return Attempt(
+        model=request.model,
+        started_at=started_at,
+        duration=time.monotonic() - started,
+        outcome=result.outcome,
+        reasoning_effort=request.reasoning_effort,
+        finish_reason=result.finish_reason,
+        usage=result.usage,
+        max_output_tokens=request.max_output_tokens,
+    )
 
 
 def _next_attempt_index(state: _RunState | None) -> int:

@@ -32,17 +32,36 @@ def load_litellm() -> ModuleType:
     logger at DEBUG level instead of litellm's own console handler.
     """
     first_import = "litellm" not in sys.modules
+    levels: dict[str, int] = {}
     if first_import:
         prepare_offline_environment()
+        levels = _quiet_while_importing()
 
     import litellm
 
     litellm.suppress_debug_info = True
     litellm.telemetry = False
     _mute_console_loggers()
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
     if first_import:
         _warm_up(litellm)
     return litellm
+
+
+def _quiet_while_importing() -> dict[str, int]:
+    """Raise litellm's loggers to WARNING for the import, and return their levels before.
+
+    litellm attaches its console handler during the import and logs debug lines right
+    away, before `_mute_console_loggers` can take the handler over. An application that
+    logs at DEBUG would otherwise see them on standard output.
+    """
+    levels = {}
+    for name in _LITELLM_LOGGERS:
+        litellm_logger = logging.getLogger(name)
+        levels[name] = litellm_logger.level
+        litellm_logger.setLevel(logging.WARNING)
+    return levels
 
 
 def _warm_up(litellm: ModuleType) -> None:
