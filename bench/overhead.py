@@ -51,19 +51,37 @@ def build_calls(api_base: str) -> dict[str, Call]:
     runner = Runner(transport)
     chained = Runner(transport, full_chain())
 
-    import litellm
     import openai
 
     client = openai.AsyncOpenAI(base_url=api_base, api_key=API_KEY, max_retries=0, timeout=TIMEOUT)
     request = PromptRequest.from_prompt(PROMPT, model="openai/sim-ok", max_output_tokens=MAX_TOKENS)
-    messages = [{"role": "user", "content": PROMPT}]
 
     async def raw_openai() -> object:
         return await client.chat.completions.create(
             model="sim-ok",
-            messages=messages,
-            max_tokens=MAX_TOKENS,  # type: ignore[arg-type]
+            messages=[{"role": "user", "content": PROMPT}],
+            max_tokens=MAX_TOKENS,
         )
+
+    async def empty_runner() -> object:
+        return await runner.run(request)
+
+    async def standard_chain() -> object:
+        return await chained.run(request)
+
+    return {
+        "openai SDK": raw_openai,
+        "bare litellm": bare_litellm_call(api_base),
+        "runner, empty chain": empty_runner,
+        "runner, standard chain": standard_chain,
+    }
+
+
+def bare_litellm_call(api_base: str) -> Call:
+    """Build a client that calls `litellm.acompletion` directly, with its retries off."""
+    import litellm
+
+    messages = [{"role": "user", "content": PROMPT}]
 
     async def bare_litellm() -> object:
         return await litellm.acompletion(
@@ -77,18 +95,7 @@ def build_calls(api_base: str) -> dict[str, Call]:
             max_retries=0,
         )
 
-    async def empty_runner() -> object:
-        return await runner.run(request)
-
-    async def standard_chain() -> object:
-        return await chained.run(request)
-
-    return {
-        "openai SDK": raw_openai,
-        "bare litellm": bare_litellm,
-        "runner, empty chain": empty_runner,
-        "runner, standard chain": standard_chain,
-    }
+    return bare_litellm
 
 
 async def runner_cost_us(

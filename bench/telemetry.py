@@ -33,6 +33,7 @@ from overhead import (
     PROMPT,
     TIMEOUT,
     Call,
+    bare_litellm_call,
     full_chain,
     measure,
     simulator_process,
@@ -91,22 +92,8 @@ def build_calls(api_base: str, folder: Path) -> tuple[dict[str, Call], list[Runn
 
 def sdk_floor_calls(api_base: str) -> dict[str, Call]:
     """Bare litellm calls with and without one SDK span around them, for the SDK's own cost."""
-    import litellm
-
     tracer = TracerProvider().get_tracer("bench")
-    messages = [{"role": "user", "content": PROMPT}]
-
-    async def bare_litellm() -> object:
-        return await litellm.acompletion(
-            model="openai/sim-ok",
-            messages=messages,
-            max_tokens=MAX_TOKENS,
-            api_base=api_base,
-            api_key=API_KEY,
-            timeout=TIMEOUT,
-            num_retries=0,
-            max_retries=0,
-        )
+    bare_litellm = bare_litellm_call(api_base)
 
     async def in_one_span() -> object:
         with tracer.start_as_current_span("bench"):
