@@ -113,14 +113,13 @@ class Telemetry:
                         state.attempts.append(_cancelled_attempt(request, started_at, duration))
                     raise
 
+                attempts = result.attempts or [
+                    _attempt_from_result(request, result, started_at, started)
+                ]
                 if state is not None:
-                    state.attempts.extend(
-                        result.attempts
-                        or [_attempt_from_result(request, result, started_at, started)]
-                    )
-                attempt = result.attempts[-1] if result.attempts else None
-                _annotate_attempt(span, request, result, attempt, index, capture_content)
-                _record_attempt_metrics(instruments, request, result, attempt, started)
+                    state.attempts.extend(attempts)
+                _annotate_attempt(span, request, result, attempts[-1], index, capture_content)
+                _record_attempt_metrics(instruments, request, attempts[-1])
             return result
 
         return traced_complete
@@ -248,11 +247,11 @@ def _annotate_attempt(
     span: Span,
     request: PromptRequest,
     result: PromptResult,
-    attempt: Attempt | None,
+    attempt: Attempt,
     index: int,
     capture_content: bool,
 ) -> None:
-    provider = attempt.provider if attempt is not None else None
+    provider = attempt.provider
     model = names.provider_model(request.model, provider)
     if model != request.model:
         span.update_name(f"{names.CHAT_OPERATION} {model}")
@@ -260,7 +259,7 @@ def _annotate_attempt(
         return
 
     attributes = _request_attributes(request, provider, index)
-    usage = attempt.usage if attempt is not None else result.usage
+    usage = attempt.usage
     if usage.input_tokens or usage.output_tokens:
         # A call that ended without a response reported no usage, which is not zero usage.
         attributes[names.USAGE_INPUT_TOKENS] = usage.input_tokens
@@ -269,13 +268,12 @@ def _annotate_attempt(
         attributes[names.USAGE_REASONING_TOKENS] = usage.reasoning_tokens
     _put(attributes, names.ATTEMPT_COST, usage.cost_usd)
 
-    finish_reason = attempt.provider_finish_reason if attempt is not None else None
-    finish_reason = finish_reason or result.finish_reason
+    finish_reason = attempt.provider_finish_reason or attempt.finish_reason
     if finish_reason is not None:
         attributes[names.RESPONSE_FINISH_REASONS] = (finish_reason,)
-    _put(attributes, names.RESPONSE_MODEL, attempt.response_model if attempt else None)
+    _put(attributes, names.RESPONSE_MODEL, attempt.response_model)
 
-    outcome = attempt.outcome if attempt is not None else result.outcome
+    outcome = attempt.outcome
     if outcome.category is not None:
         attributes[names.ATTEMPT_CATEGORY] = outcome.category.value
     failed = outcome.status is OutcomeStatus.FAILED
@@ -329,26 +327,20 @@ _REQUEST_OPTIONS = {"temperature": names.REQUEST_TEMPERATURE, "top_p": names.REQ
 
 
 def _record_attempt_metrics(
-    instruments: Instruments,
-    request: PromptRequest,
-    result: PromptResult,
-    attempt: Attempt | None,
-    started: float,
+    instruments: Instruments, request: PromptRequest, attempt: Attempt
 ) -> None:
-    provider = attempt.provider if attempt is not None else None
-    outcome = attempt.outcome if attempt is not None else result.outcome
+    outcome = attempt.outcome
     failure = (
         _error_type(outcome.error_type, outcome.category)
         if outcome.status is OutcomeStatus.FAILED
         else None
     )
     attributes = _metric_attributes(
-        request.model, provider, attempt.response_model if attempt is not None else None, failure
+        request.model, attempt.provider, attempt.response_model, failure
     )
-    duration = attempt.duration if attempt is not None else time.monotonic() - started
-    instruments.operation_duration.record(duration, attributes)
+    instruments.operation_duration.record(attempt.duration, attributes)
 
-    usage = attempt.usage if attempt is not None else result.usage
+    usage = attempt.usage
     if usage.input_tokens or usage.output_tokens:
         instruments.token_usage.record(
             usage.input_tokens, {**attributes, names.TOKEN_TYPE: "input"}
