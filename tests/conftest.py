@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -42,7 +43,7 @@ REQUIRE_POSTGRES_ENV = "PROMPTRUNNER_REQUIRE_POSTGRES"
 def postgres_url() -> str:
     """The URL of the PostgreSQL server for `postgres` tests.
 
-    Without `PROMPTRUNNER_TEST_POSTGRES_URL` or a server that answers, these tests skip
+    Without `PROMPTRUNNER_TEST_POSTGRES_URL` or a server that accepts a connection, these tests skip
     with the reason, unless `PROMPTRUNNER_REQUIRE_POSTGRES=1` (set by `.ci/run`) makes
     that a failure.
     """
@@ -66,3 +67,12 @@ def _postgres_missing(reason: str) -> None:
     if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
         pytest.fail(f"{reason}, and {REQUIRE_POSTGRES_ENV}=1 requires PostgreSQL.", pytrace=False)
     pytest.skip(f"{reason}; set it to a PostgreSQL URL to run the PostgreSQL tests.")
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port that nothing listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

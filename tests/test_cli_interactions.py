@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import socket
 import sqlite3
 import sys
 import uuid
@@ -102,15 +101,6 @@ def json_output(result: Result) -> dict[str, Any]:
     assert result.exit_code == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
     return document
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A loopback port that nothing listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 # --- Output -------------------------------------------------------------------------------

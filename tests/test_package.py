@@ -89,7 +89,7 @@ def test_transport_construction_stays_offline() -> None:
 
 
 def test_transport_construction_prints_nothing(tmp_path: Path) -> None:
-    """An application logging at DEBUG sees litellm's records in its log, not on stdout."""
+    """An application logging at DEBUG gets litellm's records in its log, not on stdout."""
     log_file = tmp_path / "app.log"
     code = (
         "import logging\n"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -130,15 +129,6 @@ def journal_mode(path: Path) -> str:
     finally:
         connection.close()
     return str(mode)
-
-
-@pytest.fixture
-def closed_port() -> int:
-    """A loopback port that nothing listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 # --- Both databases ---------------------------------------------------------------------

@@ -59,9 +59,9 @@ class _Budget:
         if len(text) <= self.left:
             self.left -= len(text)
             return text
-        kept = text[: self.left] + CUT_MARK
+        shortened = text[: self.left] + CUT_MARK
         self.left = 0
-        return kept
+        return shortened
 
 
 def _message_parts(

@@ -173,7 +173,7 @@ class LiteLLMTransport:
         )
 
     def _check_model(self, model: str) -> str:
-        """Check that litellm knows the model and its API key is set; return the provider."""
+        """Check that litellm can route the model and its API key is set; return the provider."""
         known = self._providers.get(model)
         if known is not None:
             return known
